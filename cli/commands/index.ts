@@ -1,0 +1,7 @@
+// Every `vsdk` subcommand, one line each.
+import type { Command } from "../command.js";
+import { info } from "./info.js";
+
+export const commands: Record<string, Command> = {
+  info,
+};

@@ -1,0 +1,19 @@
+// Mirrors assembly/abi/errors.ts for TypeScript hosts and tools (tests/node/abi.test.ts checks it).
+export const OK = 0;
+export const E_ARG = -1001;
+export const E_TRUNCATED = -1002;
+export const E_MALFORMED = -1003;
+export const E_UNSUPPORTED = -1004;
+export const E_NOSPACE = -1005;
+export const E_STATE = -1006;
+export const E_DUPLICATE = -1007;
+export const E_LATE = -1008;
+export const E_AGAIN = -1009;
+export const E_IO = -1010;
+export const E_STORAGE_CORRUPT = -1011;
+export const E_AUTH = -1012;
+export const E_TIMEOUT = -1013;
+export const E_NOT_REGISTERED = -1014;
+export const E_PROTOCOL = -1015;
+export const E_BUSY = -1016;
+export const E_CODEC = -1017;
