@@ -1,7 +1,9 @@
 // Every `vsdk` subcommand, one line each.
 import type { Command } from "../command.js";
 import { info } from "./info.js";
+import { bench } from "./bench.js";
 
 export const commands: Record<string, Command> = {
   info,
+  bench,
 };

@@ -1,0 +1,7 @@
+// Every benchmark part, in the order `vsdk bench` runs them; one line each.
+import type { BenchPart } from "./part.js";
+import { imageSize } from "./image-size.js";
+
+export const benchParts: BenchPart[] = [
+  imageSize,
+];
