@@ -24,3 +24,97 @@ export declare function host_opus_encode(pcm: usize, samples: i32, rate: i32, ou
 // for the lost one) into at most `maxSamples` samples. Returns samples.
 @external("vsdk", "opus_decode")
 export declare function host_opus_decode(pkt: usize, len: i32, pcm: usize, maxSamples: i32, fec: i32): i32;
+
+// --- network: TLS byte stream (assembly/net/) ---
+// One stream per handle; every call is non-blocking. The host verifies the server's certificate
+// against its trust store and the host name given to connect (SNI + name check); the image sees
+// only plaintext bytes.
+
+// Stream flag for tls_connect: plain TCP without TLS. Only for loopback tests and debugging;
+// a production host may refuse it with E_UNSUPPORTED.
+export const STREAM_PLAIN_TCP: i32 = 1;
+
+// Start connecting to host:port (host = UTF-8 name or dotted IPv4, not NUL-terminated).
+// Returns a handle >= 0 at once, while the connection is still being made, or E_ARG / E_NOSPACE
+// (no free handle) / E_IO. DNS, TCP and the TLS handshake proceed in the background; failures
+// show up as E_IO from tls_send/tls_recv.
+@external("vsdk", "tls_connect")
+export declare function host_tls_connect(host: usize, hostLen: i32, port: i32, flags: i32): i32;
+
+// Queue up to len bytes for sending. Returns the number accepted (1..len; the image resends the
+// rest later), E_AGAIN while the handshake is not finished or the send buffer is full, E_IO when
+// the connection failed or was reset, E_ARG for an unknown handle.
+@external("vsdk", "tls_send")
+export declare function host_tls_send(handle: i32, ptr: usize, len: i32): i32;
+
+// Copy up to cap received bytes into ptr. Returns the count (> 0), 0 when the peer closed the
+// stream in order (end of data, after everything was read), E_AGAIN when nothing has arrived yet
+// (also while connecting), E_IO when the connection failed, E_ARG for an unknown handle.
+@external("vsdk", "tls_recv")
+export declare function host_tls_recv(handle: i32, ptr: usize, cap: i32): i32;
+
+// Close the stream and free the handle (no further calls with it). Returns OK or E_ARG.
+@external("vsdk", "tls_close")
+export declare function host_tls_close(handle: i32): i32;
+
+// --- network: UDP datagrams (RTP/RTCP to the cloud's relay) ---
+
+// Open a UDP socket bound to an ephemeral local port and tied to one remote host:port (like a
+// connected socket: only datagrams from that peer are delivered). Returns a handle >= 0, or
+// E_ARG / E_NOSPACE / E_IO. Name resolution may finish later; sends before it answer E_AGAIN.
+@external("vsdk", "udp_open")
+export declare function host_udp_open(host: usize, hostLen: i32, port: i32): i32;
+
+// Send one datagram of len bytes. Returns len, E_AGAIN (not ready or buffer full: the datagram is
+// dropped, as UDP may), E_IO, E_ARG.
+@external("vsdk", "udp_send")
+export declare function host_udp_send(handle: i32, ptr: usize, len: i32): i32;
+
+// Receive one datagram into ptr (cap bytes; a longer datagram is truncated to cap and its tail
+// lost). Returns its length, E_AGAIN when none is waiting, E_IO, E_ARG.
+@external("vsdk", "udp_recv")
+export declare function host_udp_recv(handle: i32, ptr: usize, cap: i32): i32;
+
+// Close the socket and free the handle. Returns OK or E_ARG.
+@external("vsdk", "udp_close")
+export declare function host_udp_close(handle: i32): i32;
+
+// --- persistent storage: key-value (assembly/device/) ---
+// Keys are ASCII [a-z0-9_.], 1..32 bytes; values 1..512 bytes. The image checksums what it stores
+// (it detects corruption itself); the host only has to be atomic per key.
+
+// Read the value of key into out (cap bytes). Returns its length, 0 when the key does not exist
+// (the image never stores empty values), E_NOSPACE when the value is longer than cap (nothing
+// copied), E_IO when the medium fails.
+@external("vsdk", "kv_get")
+export declare function host_kv_get(key: usize, keyLen: i32, out: usize, cap: i32): i32;
+
+// Store value under key, atomically: after a power cut at any moment, a later kv_get returns
+// either the whole old value (or absence) or the whole new one, never a mix. Returns len, or
+// E_ARG / E_NOSPACE (medium full) / E_IO.
+@external("vsdk", "kv_set")
+export declare function host_kv_set(key: usize, keyLen: i32, value: usize, len: i32): i32;
+
+// Delete key, atomically. Returns OK (also when it did not exist) or E_IO.
+@external("vsdk", "kv_delete")
+export declare function host_kv_delete(key: usize, keyLen: i32): i32;
+
+// --- crypto primitives an MCU accelerates ---
+
+// SHA-256 of [ptr, ptr+len) into out (32 bytes). Returns 32 or an error.
+@external("vsdk", "sha256")
+export declare function host_sha256(ptr: usize, len: i32, out: usize): i32;
+
+// HMAC-SHA256 (RFC 2104) of msg under key into out (32 bytes). Returns 32 or an error.
+@external("vsdk", "hmac_sha256")
+export declare function host_hmac_sha256(key: usize, keyLen: i32, msg: usize, msgLen: i32, out: usize): i32;
+
+// --- events to the firmware (assembly/signal/) ---
+
+// Tell the host that something happened, so firmware need not poll: kind is one of
+// assembly/signal/events.ts (registered, ring, call state, media ready, link up/down, error);
+// a and b are its two small integer arguments (documented per kind in docs/abi.md). Details
+// (openid, call id, media parameters) are read back through vsdk_signal_* exports. Returns nothing;
+// the host must not call into the image from inside this import.
+@external("vsdk", "event")
+export declare function host_event(kind: i32, a: i32, b: i32): void;
