@@ -5,6 +5,7 @@ import { ABI_VERSION } from "./version";
 import { IO_CAPACITY, ioBuffer } from "./io";
 import { lastTrapLine, lastTrapColumn } from "./abort";
 import { arenaTop } from "../util/arena";
+import { g711EncodeChecked, g711DecodeChecked } from "../codec/g711";
 
 export function vsdk_abi_version(): u32 { return ABI_VERSION; }
 export function vsdk_io_buffer(): usize { return ioBuffer; }
@@ -16,5 +17,8 @@ export function vsdk_last_trap_column(): u32 { return lastTrapColumn(); }
 export function vsdk_memory_used(): usize { return arenaTop(); }
 
 // --- media: G.711 (assembly/codec/g711.ts) ---
+// law 0 = µ-law (PCMU), 1 = A-law (PCMA); pcm holds 16-bit samples. Returns the count or E_ARG.
+export function vsdk_g711_encode(law: i32, pcmPtr: usize, samples: i32, outPtr: usize): i32 { return g711EncodeChecked(law, pcmPtr, samples, outPtr); }
+export function vsdk_g711_decode(law: i32, inPtr: usize, count: i32, pcmPtr: usize): i32 { return g711DecodeChecked(law, inPtr, count, pcmPtr); }
 // --- media: RTP/RTCP (assembly/rtp/) ---
 // --- media: jitter buffer (assembly/jitter/) ---
