@@ -6,6 +6,10 @@ import { IO_CAPACITY, ioBuffer } from "./io";
 import { lastTrapLine, lastTrapColumn } from "./abort";
 import { arenaTop } from "../util/arena";
 import { g711EncodeChecked, g711DecodeChecked } from "../codec/g711";
+import {
+  apiRtpParse, apiRtpGet, apiRtpSet, apiRtpWrite, apiRxInit, apiRxPush, apiRxRtcp, apiRxReport, apiRxGet,
+  apiRtcpParse, apiRtcpGet, apiRtcpBlock, apiRtcpWriteSr, apiRtcpWriteRr, apiRtcpWriteSdes, apiRtcpWriteBye,
+} from "../rtp/api";
 
 export function vsdk_abi_version(): u32 { return ABI_VERSION; }
 export function vsdk_io_buffer(): usize { return ioBuffer; }
@@ -21,4 +25,29 @@ export function vsdk_memory_used(): usize { return arenaTop(); }
 export function vsdk_g711_encode(law: i32, pcmPtr: usize, samples: i32, outPtr: usize): i32 { return g711EncodeChecked(law, pcmPtr, samples, outPtr); }
 export function vsdk_g711_decode(law: i32, inPtr: usize, count: i32, pcmPtr: usize): i32 { return g711DecodeChecked(law, inPtr, count, pcmPtr); }
 // --- media: RTP/RTCP (assembly/rtp/) ---
+// docs/rtp.md lists the field numbers. One header record is both the parse result and the write
+// template: parse returns the header length (payload offset) or an error and leaves the record
+// as it was on error; get/set read and change its fields; write emits the packet it describes.
+export function vsdk_rtp_parse(ptr: usize, len: i32): i32 { return apiRtpParse(ptr, len); }
+export function vsdk_rtp_get(field: i32): i32 { return apiRtpGet(field); }
+export function vsdk_rtp_set(field: i32, value: i32): i32 { return apiRtpSet(field, value); }
+export function vsdk_rtp_write(out: usize, cap: i32): i32 { return apiRtpWrite(out, cap); }
+// One receive stream (payload type, clock, peer SSRC or 0): push returns 1 (published for
+// playout), 0 (source on probation) or an error; rtcp takes the peer's compound; report writes
+// our RR about the stream; get reads the last packet published and the RFC 3550 statistics.
+export function vsdk_rtp_rx_init(pt: i32, clockRate: i32, ssrc: u32): i32 { return apiRxInit(pt, clockRate, ssrc); }
+export function vsdk_rtp_rx_push(ptr: usize, len: i32, arrivalMs: u32): i32 { return apiRxPush(ptr, len, arrivalMs); }
+export function vsdk_rtp_rx_rtcp(ptr: usize, len: i32, ourSsrc: u32, arrivalMs: u32): i32 { return apiRxRtcp(ptr, len, ourSsrc, arrivalMs); }
+export function vsdk_rtp_rx_report(out: usize, cap: i32, ourSsrc: u32, nowMs: u32): i32 { return apiRxReport(out, cap, ourSsrc, nowMs); }
+export function vsdk_rtp_rx_get(field: i32): i32 { return apiRxGet(field); }
+// RTCP compound parse (number of parts or an error; the summary untouched on error), its
+// summary fields and report blocks, and the writers (bytes written, E_ARG or E_NOSPACE);
+// `blocks` points to `count` report-block records of 7 little-endian words.
+export function vsdk_rtcp_parse(ptr: usize, len: i32, ourSsrc: u32): i32 { return apiRtcpParse(ptr, len, ourSsrc); }
+export function vsdk_rtcp_get(field: i32): i32 { return apiRtcpGet(field); }
+export function vsdk_rtcp_block(index: i32, field: i32): i32 { return apiRtcpBlock(index, field); }
+export function vsdk_rtcp_write_sr(out: usize, cap: i32, ssrc: u32, ntpMsw: u32, ntpLsw: u32, rtpTs: u32, packets: u32, octets: u32, blocks: usize, count: i32): i32 { return apiRtcpWriteSr(out, cap, ssrc, ntpMsw, ntpLsw, rtpTs, packets, octets, blocks, count); }
+export function vsdk_rtcp_write_rr(out: usize, cap: i32, ssrc: u32, blocks: usize, count: i32): i32 { return apiRtcpWriteRr(out, cap, ssrc, blocks, count); }
+export function vsdk_rtcp_write_sdes(out: usize, cap: i32, ssrc: u32, cname: usize, cnameLength: i32): i32 { return apiRtcpWriteSdes(out, cap, ssrc, cname, cnameLength); }
+export function vsdk_rtcp_write_bye(out: usize, cap: i32, ssrc: u32, reason: usize, reasonLength: i32): i32 { return apiRtcpWriteBye(out, cap, ssrc, reason, reasonLength); }
 // --- media: jitter buffer (assembly/jitter/) ---
