@@ -1,0 +1,90 @@
+// The schema, as an ordered list of migrations that run unchanged on SQLite and PostgreSQL
+// (TEXT, BIGINT, composite primary keys, ON CONFLICT: the common subset). Append, never edit.
+import type { Db } from "./db.js";
+
+export const migrations: string[][] = [
+  [
+    `CREATE TABLE devices (
+      sn TEXT PRIMARY KEY,
+      model_id TEXT NOT NULL,
+      secret TEXT NOT NULL,
+      name TEXT NOT NULL DEFAULT '',
+      created_at BIGINT NOT NULL,
+      registered_at BIGINT,
+      last_event_seq BIGINT NOT NULL DEFAULT 0,
+      acked_seq BIGINT NOT NULL DEFAULT 0
+    )`,
+    `CREATE TABLE authorisations (
+      sn TEXT NOT NULL REFERENCES devices(sn),
+      openid TEXT NOT NULL,
+      granted_at BIGINT NOT NULL,
+      revoked_at BIGINT,
+      PRIMARY KEY (sn, openid)
+    )`,
+    `CREATE TABLE nonces (
+      sn TEXT NOT NULL,
+      nonce TEXT NOT NULL,
+      expires_at BIGINT NOT NULL,
+      PRIMARY KEY (sn, nonce)
+    )`,
+    `CREATE INDEX nonces_expiry ON nonces (expires_at)`,
+    `CREATE TABLE events (
+      sn TEXT NOT NULL REFERENCES devices(sn),
+      seq BIGINT NOT NULL,
+      type TEXT NOT NULL,
+      body TEXT NOT NULL,
+      created_at BIGINT NOT NULL,
+      PRIMARY KEY (sn, seq)
+    )`,
+    `CREATE TABLE calls (
+      id TEXT PRIMARY KEY,
+      sn TEXT NOT NULL REFERENCES devices(sn),
+      openid TEXT NOT NULL,
+      direction TEXT NOT NULL,
+      room_type TEXT NOT NULL,
+      room_id TEXT,
+      payload TEXT NOT NULL DEFAULT '',
+      state BIGINT NOT NULL,
+      reason BIGINT NOT NULL DEFAULT 0,
+      media TEXT NOT NULL DEFAULT '{}',
+      created_at BIGINT NOT NULL,
+      updated_at BIGINT NOT NULL,
+      ended_at BIGINT
+    )`,
+    `CREATE INDEX calls_room ON calls (room_id)`,
+    `CREATE INDEX calls_device_open ON calls (sn, ended_at)`,
+    `CREATE TABLE call_states (
+      call_id TEXT NOT NULL REFERENCES calls(id),
+      step BIGINT NOT NULL,
+      at BIGINT NOT NULL,
+      state BIGINT NOT NULL,
+      reason BIGINT NOT NULL,
+      source TEXT NOT NULL,
+      PRIMARY KEY (call_id, step)
+    )`,
+    `CREATE TABLE pushes (
+      msg_key TEXT PRIMARY KEY,
+      errcode BIGINT NOT NULL,
+      received_at BIGINT NOT NULL
+    )`,
+  ],
+];
+
+/** Applies the migrations not yet recorded, each in its own transaction; safe to run concurrently. */
+export async function migrate(db: Db): Promise<number> {
+  await db.run(`CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)`);
+  let applied = 0;
+  for (let version = 1; version <= migrations.length; version++) {
+    const done = await db.transaction(async (tx) => {
+      // PostgreSQL: one migrator at a time across instances; SQLite's BEGIN IMMEDIATE already is.
+      if (db.kind === "postgres") await tx.all(`SELECT pg_advisory_xact_lock(7242001)`);
+      const rows = await tx.all(`SELECT version FROM schema_migrations WHERE version = ?`, [version]);
+      if (rows.length > 0) return false;
+      for (const sql of migrations[version - 1]) await tx.run(sql);
+      await tx.run(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, [version, Date.now()]);
+      return true;
+    });
+    if (done) applied++;
+  }
+  return applied;
+}

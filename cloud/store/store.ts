@@ -1,0 +1,203 @@
+// The cloud's records: devices, users' authorisations, replay nonces, the per-device event log,
+// calls with their state history, and seen pushes. Every method is one or a few statements in
+// SQL both databases run; nothing is kept in memory except immutable device secrets.
+import type { Db, Queryable } from "./db.js";
+
+export interface Device {
+  sn: string;
+  model_id: string;
+  secret: string;
+  name: string;
+  created_at: number;
+  registered_at: number | null;
+  last_event_seq: number;
+  acked_seq: number;
+}
+
+export interface StoredEvent {
+  seq: number;
+  type: string;
+  body: Record<string, unknown>;
+}
+
+export type Direction = "device_to_user" | "user_to_device";
+
+export interface Call {
+  id: string;
+  sn: string;
+  openid: string;
+  direction: Direction;
+  room_type: string;
+  room_id: string | null;
+  payload: string;
+  state: number;
+  reason: number;
+  media: Record<string, unknown>;
+  created_at: number;
+  updated_at: number;
+  ended_at: number | null;
+}
+
+export interface CallStateRecord { at: number; state: number; reason: number; source: string }
+
+type CallRow = Omit<Call, "media"> & { media: string };
+const toCall = (r: CallRow): Call => ({ ...r, media: JSON.parse(r.media) });
+
+export class Store {
+  private secrets = new Map<string, Device>();
+  constructor(readonly db: Db) {}
+
+  async createDevice(d: { sn: string; model_id: string; secret: string; name?: string }): Promise<void> {
+    await this.db.run(`INSERT INTO devices (sn, model_id, secret, name, created_at) VALUES (?, ?, ?, ?, ?)`,
+      [d.sn, d.model_id, d.secret, d.name ?? "", Date.now()]);
+  }
+
+  async device(sn: string): Promise<Device | null> {
+    const rows = await this.db.all<Device>(`SELECT * FROM devices WHERE sn = ?`, [sn]);
+    return rows[0] ?? null;
+  }
+
+  /** The device's secret and model for request verification; cached because neither changes. */
+  async identity(sn: string): Promise<{ secret: string; model_id: string } | null> {
+    const hit = this.secrets.get(sn);
+    if (hit) return hit;
+    const d = await this.device(sn);
+    if (!d) return null;
+    if (this.secrets.size > 100_000) this.secrets.clear();
+    this.secrets.set(sn, d);
+    return d;
+  }
+
+  async markRegistered(sn: string, at: number): Promise<void> {
+    await this.db.run(`UPDATE devices SET registered_at = ? WHERE sn = ?`, [at, sn]);
+  }
+
+  /** Records a nonce; false when it was already used (a replay). */
+  async useNonce(sn: string, nonce: string, expiresAt: number): Promise<boolean> {
+    const changed = await this.db.run(
+      `INSERT INTO nonces (sn, nonce, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, [sn, nonce.toLowerCase(), expiresAt]);
+    return changed === 1;
+  }
+
+  async purgeNonces(now: number): Promise<number> {
+    return this.db.run(`DELETE FROM nonces WHERE expires_at < ?`, [now]);
+  }
+
+  async appendEvent(sn: string, type: string, body: Record<string, unknown>, tx?: Queryable): Promise<number> {
+    const write = async (q: Queryable) => {
+      const rows = await q.all<{ last_event_seq: number }>(
+        `UPDATE devices SET last_event_seq = last_event_seq + 1 WHERE sn = ? RETURNING last_event_seq`, [sn]);
+      if (rows.length === 0) throw new Error(`no device ${sn}`);
+      const seq = Number(rows[0].last_event_seq);
+      await q.run(`INSERT INTO events (sn, seq, type, body, created_at) VALUES (?, ?, ?, ?, ?)`,
+        [sn, seq, type, JSON.stringify(body), Date.now()]);
+      return seq;
+    };
+    return tx ? write(tx) : this.db.transaction(write);
+  }
+
+  async eventsAfter(sn: string, after: number, limit = 16): Promise<StoredEvent[]> {
+    const rows = await this.db.all<{ seq: number; type: string; body: string }>(
+      `SELECT seq, type, body FROM events WHERE sn = ? AND seq > ? ORDER BY seq LIMIT ?`, [sn, after, limit]);
+    return rows.map((r) => ({ seq: Number(r.seq), type: r.type, body: JSON.parse(r.body) }));
+  }
+
+  /** Acknowledges every event up to `seq`: they are delivered and can go. */
+  async acknowledge(sn: string, seq: number): Promise<void> {
+    if (seq <= 0) return;
+    const changed = await this.db.run(`UPDATE devices SET acked_seq = ? WHERE sn = ? AND acked_seq < ?`, [seq, sn, seq]);
+    if (changed) await this.db.run(`DELETE FROM events WHERE sn = ? AND seq <= ?`, [sn, seq]);
+  }
+
+  async authorise(sn: string, openid: string): Promise<void> {
+    await this.db.run(`INSERT INTO authorisations (sn, openid, granted_at) VALUES (?, ?, ?)
+      ON CONFLICT (sn, openid) DO UPDATE SET granted_at = excluded.granted_at, revoked_at = NULL`, [sn, openid, Date.now()]);
+  }
+
+  async revoke(sn: string, openid: string): Promise<boolean> {
+    return (await this.db.run(`UPDATE authorisations SET revoked_at = ? WHERE sn = ? AND openid = ? AND revoked_at IS NULL`,
+      [Date.now(), sn, openid])) === 1;
+  }
+
+  async isAuthorised(sn: string, openid: string): Promise<boolean> {
+    const rows = await this.db.all(`SELECT 1 FROM authorisations WHERE sn = ? AND openid = ? AND revoked_at IS NULL`, [sn, openid]);
+    return rows.length > 0;
+  }
+
+  async createCall(c: Omit<Call, "created_at" | "updated_at" | "ended_at" | "reason"> & { source: string }): Promise<Call> {
+    const now = Date.now();
+    await this.db.transaction(async (tx) => {
+      await tx.run(`INSERT INTO calls (id, sn, openid, direction, room_type, room_id, payload, state, reason, media, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+        [c.id, c.sn, c.openid, c.direction, c.room_type, c.room_id, c.payload, c.state, JSON.stringify(c.media), now, now]);
+      await tx.run(`INSERT INTO call_states (call_id, step, at, state, reason, source) VALUES (?, 1, ?, ?, 0, ?)`, [c.id, now, c.state, c.source]);
+    });
+    return (await this.call(c.id))!;
+  }
+
+  async call(id: string): Promise<Call | null> {
+    const rows = await this.db.all<CallRow>(`SELECT * FROM calls WHERE id = ?`, [id]);
+    return rows[0] ? toCall(rows[0]) : null;
+  }
+
+  async callByRoom(roomId: string): Promise<Call | null> {
+    const rows = await this.db.all<CallRow>(`SELECT * FROM calls WHERE room_id = ?`, [roomId]);
+    return rows[0] ? toCall(rows[0]) : null;
+  }
+
+  async openCallOf(sn: string): Promise<Call | null> {
+    const rows = await this.db.all<CallRow>(`SELECT * FROM calls WHERE sn = ? AND ended_at IS NULL ORDER BY created_at DESC LIMIT 1`, [sn]);
+    return rows[0] ? toCall(rows[0]) : null;
+  }
+
+  async setRoom(id: string, roomId: string, media?: Record<string, unknown>): Promise<void> {
+    if (media) await this.db.run(`UPDATE calls SET room_id = ?, media = ? WHERE id = ?`, [roomId, JSON.stringify(media), id]);
+    else await this.db.run(`UPDATE calls SET room_id = ? WHERE id = ?`, [roomId, id]);
+  }
+
+  async setMedia(id: string, media: Record<string, unknown>): Promise<void> {
+    await this.db.run(`UPDATE calls SET media = ? WHERE id = ?`, [JSON.stringify(media), id]);
+  }
+
+  /**
+   * Moves a call to `state` unless it has already ended (a terminal state never changes again),
+   * records the step, and appends the device's call.state event in the same transaction.
+   * Returns the updated call, or null when the call had already ended.
+   */
+  async transition(id: string, state: number, reason: number, source: string, terminal: boolean,
+    event?: (call: Call) => Record<string, unknown>): Promise<Call | null> {
+    const now = Date.now();
+    return this.db.transaction(async (tx) => {
+      const changed = await tx.run(`UPDATE calls SET state = ?, reason = ?, updated_at = ?, ended_at = ? WHERE id = ? AND ended_at IS NULL`,
+        [state, reason, now, terminal ? now : null, id]);
+      if (changed === 0) return null;
+      await tx.run(`INSERT INTO call_states (call_id, step, at, state, reason, source)
+        SELECT CAST(? AS TEXT), COALESCE(MAX(step), 0) + 1, CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT)
+        FROM call_states WHERE call_id = ?`, [id, now, state, reason, source, id]);
+      const rows = await tx.all<CallRow>(`SELECT * FROM calls WHERE id = ?`, [id]);
+      const call = toCall(rows[0]);
+      if (event) await this.appendEvent(call.sn, "call.state", event(call), tx);
+      return call;
+    });
+  }
+
+  async callHistory(id: string): Promise<CallStateRecord[]> {
+    return (await this.db.all<CallStateRecord>(`SELECT at, state, reason, source FROM call_states WHERE call_id = ? ORDER BY step`, [id])).map((r) => ({ ...r, at: Number(r.at), state: Number(r.state), reason: Number(r.reason) }));
+  }
+
+  /**
+   * Remembers a pushed message with the answer given to it. Returns null the first time, and the
+   * answer given before when WeChat resends it, so a resend is answered alike and handled once.
+   */
+  async rememberPush(key: string, errcode: number): Promise<number | null> {
+    if ((await this.db.run(`INSERT INTO pushes (msg_key, errcode, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+      [key, errcode, Date.now()])) === 1) return null;
+    const rows = await this.db.all<{ errcode: number }>(`SELECT errcode FROM pushes WHERE msg_key = ?`, [key]);
+    return Number(rows[0]?.errcode ?? 0);
+  }
+
+  async deviceCount(): Promise<number> {
+    const rows = await this.db.all<{ n: number }>(`SELECT COUNT(*) AS n FROM devices`);
+    return Number(rows[0].n);
+  }
+}
