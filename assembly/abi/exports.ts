@@ -5,6 +5,7 @@ import { ABI_VERSION } from "./version";
 import { IO_CAPACITY, ioBuffer } from "./io";
 import { lastTrapLine, lastTrapColumn } from "./abort";
 import { arenaTop } from "../util/arena";
+import { jitterInit, jitterSourceOf, jitterPutPacket, jitterGetFrame, jitterStats } from "../jitter/api";
 import { g711EncodeChecked, g711DecodeChecked } from "../codec/g711";
 import {
   apiRtpParse, apiRtpGet, apiRtpSet, apiRtpWrite, apiRxInit, apiRxPush, apiRxRtcp, apiRxReport, apiRxGet,
@@ -51,3 +52,13 @@ export function vsdk_rtcp_write_rr(out: usize, cap: i32, ssrc: u32, blocks: usiz
 export function vsdk_rtcp_write_sdes(out: usize, cap: i32, ssrc: u32, cname: usize, cnameLength: i32): i32 { return apiRtcpWriteSdes(out, cap, ssrc, cname, cnameLength); }
 export function vsdk_rtcp_write_bye(out: usize, cap: i32, ssrc: u32, reason: usize, reasonLength: i32): i32 { return apiRtcpWriteBye(out, cap, ssrc, reason, reasonLength); }
 // --- media: jitter buffer (assembly/jitter/) ---
+// docs/jitter-buffer.md. init(codec 0 = G.711, 1 = Opus; ptime ms; capacity packets) returns the
+// bytes it takes; source(ssrc) resets on a new sender; put returns 0 or an error (E_LATE,
+// E_DUPLICATE, E_ARG) and changes nothing on error; get(now, out, cap) returns
+// (bytes << 8) | kind, kind 0 silence, 1 frame, 2 conceal, 3 decode FEC from the copied packet;
+// stats writes 12 u32 counters then target and current delay (i32 ms).
+export function vsdk_jitter_init(codec: i32, ptimeMs: i32, capacity: i32): i32 { return jitterInit(codec, ptimeMs, capacity); }
+export function vsdk_jitter_source(ssrc: u32): i32 { return jitterSourceOf(ssrc); }
+export function vsdk_jitter_put(seq: u32, timestamp: u32, arrivalMs: u32, ptr: usize, len: i32): i32 { return jitterPutPacket(seq, timestamp, arrivalMs, ptr, len); }
+export function vsdk_jitter_get(nowMs: u32, out: usize, cap: i32): i32 { return jitterGetFrame(nowMs, out, cap); }
+export function vsdk_jitter_stats(out: usize, cap: i32): i32 { return jitterStats(out, cap); }

@@ -1,0 +1,419 @@
+// The adaptive jitter buffer: packets go in as they arrive (any order, duplicates, gaps), and one
+// frame comes out per playout tick, at a delay that follows the network's measured jitter.
+//
+// How it decides (docs/jitter-buffer.md has the whole story):
+// - Every arriving packet gives a delay sample: arrival time minus its timestamp in ms, relative
+//   to the first packet. The target delay is a high quantile of recent samples (delay_window.ts).
+// - `playTs` is the timestamp of the frame due next, `nextSeq` the packet expected to carry it.
+//   The current delay is now minus playTs (in ms, same origin); it should sit in
+//   [target, target + ptime) and is steered there by time-scaling one frame at a time:
+//   shrinking skips a frame (preferably silence or a frame that is lost anyway), growing inserts
+//   a concealment frame (preferably while the next packet is late anyway, so waiting saves it).
+// - Silence between talkspurts shows as a timestamp jump with consecutive sequence numbers; the
+//   buffer plays silence there and starts the next talkspurt exactly at the target delay, which
+//   is where most adaptation happens for free. Those frames are never counted as lost.
+// - The ring holds `capacity` packets from nextSeq on; slots are addressed from the ring head, so
+//   sequence wrap needs no special case. Everything is allocated once, at init.
+import { arenaAlloc } from "../util/arena";
+import { OK, E_ARG, E_DUPLICATE, E_LATE, E_NOSPACE, E_STATE } from "../abi/errors";
+import { seqAhead, tsAhead } from "./serial";
+import {
+  DelayWindow, DELAY_WINDOW_BYTES, delayWindowCreate, delayWindowClear, delayWindowAdd,
+  delayWindowQuantileMs, delayWindowCount,
+} from "./delay_window";
+
+// Codecs, as far as the buffer cares: clock rate and payload size.
+export const CODEC_G711: i32 = 0;  // PCMU or PCMA: 8 kHz, one byte per sample, fixed size
+export const CODEC_OPUS: i32 = 1;  // 48 kHz RTP clock, variable size up to OPUS_MAX_KBPS
+
+// What get() asks the decoder to do for this tick (low byte of its result; bytes copied above).
+export const PLAY_SILENCE: i32 = 0; // nothing to play: before the first packet or between talkspurts
+export const PLAY_FRAME: i32 = 1;   // decode the payload copied to out
+export const PLAY_CONCEAL: i32 = 2; // a frame is missing: conceal (G.711 PLC, Opus decoder PLC)
+export const PLAY_FEC: i32 = 3;     // missing, but the next packet is here: decode its FEC data (copied to out)
+
+export const MIN_CAPACITY: i32 = 4;
+export const MAX_CAPACITY: i32 = 128;
+const OPUS_MAX_KBPS: i32 = 96;         // the slot size cap for Opus: 240 bytes per 20 ms
+const QUANTILE_PCT: i32 = 97;          // the target delay covers this share of recent packets
+const MIN_SAMPLES: i32 = 8;            // below this many samples the quantile is not trusted
+const MAX_SEQ_JUMP: i32 = 3000;        // a packet further away than this is not from this stream
+const MAX_GAP_MS: i32 = 600000;        // a talkspurt gap longer than 10 minutes is absurd
+const MAX_BEHIND_MS: i32 = 10000;      // ... and a timestamp this far behind the playout point
+const RESYNC_STREAK: i32 = 3;          // consecutive far-away packets that mean a sender restart
+const CONCEAL_MS: i32 = 60;            // conceal this long while starved, then play silence
+const REBASE_TS: i32 = 1 << 29;        // keep timestamp differences far from i32 overflow
+
+@unmanaged export class JitterBuffer {
+  // configuration
+  codec: i32;
+  clockKhz: i32;      // RTP timestamp units per millisecond
+  ptimeMs: i32;
+  frameTs: i32;       // timestamp units per frame
+  capacity: i32;      // slots
+  slotBytes: i32;     // payload bytes per slot
+  fixedBytes: i32;    // the only valid payload size (G.711), 0 when variable
+  allocatedBytes: i32;
+  meta: usize;        // per slot: u32 ts, u16 seq, u16 len (0 = empty)
+  payload: usize;     // capacity * slotBytes
+  window: DelayWindow;
+  // stream identity and time origin
+  hasSsrc: bool;
+  anchored: bool;
+  started: bool;
+  ssrc: u32;
+  refTs: u32;         // a timestamp ...
+  refMs: u32;         // ... and the arrival time it is measured against
+  // playout position
+  nextSeq: u32;       // the packet due next
+  head: i32;          // its slot
+  playTs: u32;        // the timestamp due next
+  highAhead: i32;     // furthest slot in use, counted from head (-1 when empty)
+  playedMask: u32;    // bit k: packet nextSeq-1-k was played (tells duplicates from late ones)
+  starvedTicks: i32;
+  excessTicks: i32;
+  farStreak: i32;
+  farSeq: u32;
+  targetMs: i32;
+  delayMs: i32;       // the current delay at the last get()
+  // statistics, in the order vsdk_jitter_stats writes them (u32 each)
+  received: u32;      // packets accepted
+  played: u32;        // frames played from packets
+  late: u32;          // packets refused because their playout time had passed
+  duplicates: u32;    // packets refused as already held or played
+  lost: u32;          // frames skipped with no packet (lost, or late and refused later)
+  concealed: u32;     // ticks answered with PLAY_CONCEAL or PLAY_FEC
+  inserted: u32;      // of those, frames inserted to grow the delay
+  dropped: u32;       // packets discarded to shrink the delay or make room
+  silence: u32;       // ticks answered with PLAY_SILENCE after the start
+  rejected: u32;      // packets refused as malformed (length, absurd seq or timestamp)
+  resets: u32;        // sender restarts (SSRC change or resync)
+  buffered: u32;      // packets held now
+}
+
+export const STATS_COUNT: i32 = 12;
+
+@inline function metaAt(jb: JitterBuffer, slot: i32): usize { return jb.meta + (<usize>slot << 3); }
+@inline function slotTs(jb: JitterBuffer, slot: i32): u32 { return load<u32>(metaAt(jb, slot)); }
+@inline function slotSeq(jb: JitterBuffer, slot: i32): u32 { return <u32>load<u16>(metaAt(jb, slot), 4); }
+@inline function slotLen(jb: JitterBuffer, slot: i32): i32 { return <i32>load<u16>(metaAt(jb, slot), 6); }
+@inline function slotPayload(jb: JitterBuffer, slot: i32): usize { return jb.payload + <usize>(slot * jb.slotBytes); }
+@inline function slotAt(jb: JitterBuffer, ahead: i32): i32 {
+  const s = jb.head + ahead;
+  return s >= jb.capacity ? s - jb.capacity : s;
+}
+
+function bytesFor(capacity: i32, slotBytes: i32): i32 {
+  return <i32>offsetof<JitterBuffer>() + capacity * (8 + slotBytes) + DELAY_WINDOW_BYTES;
+}
+
+function slotBytesFor(codec: i32, ptimeMs: i32): i32 {
+  return codec == CODEC_G711 ? ptimeMs * 8 : (ptimeMs * OPUS_MAX_KBPS) / 8;
+}
+
+function validConfig(codec: i32, ptimeMs: i32, capacity: i32): bool {
+  if (capacity < MIN_CAPACITY || capacity > MAX_CAPACITY) return false;
+  if (codec == CODEC_G711) return ptimeMs >= 10 && ptimeMs <= 60 && ptimeMs % 10 == 0;
+  if (codec == CODEC_OPUS) return ptimeMs == 10 || ptimeMs == 20 || ptimeMs == 40 || ptimeMs == 60;
+  return false;
+}
+
+// Sets up (or re-sets up, reusing its memory) a buffer. Returns the buffer, or 0 with `err` set.
+let lastError: i32 = OK;
+export function jitterErrorOf(): i32 { return lastError; }
+
+export function jitterCreate(existing: usize, codec: i32, ptimeMs: i32, capacity: i32): usize {
+  if (!validConfig(codec, ptimeMs, capacity)) { lastError = E_ARG; return 0; }
+  const slotBytes = slotBytesFor(codec, ptimeMs);
+  const need = bytesFor(capacity, slotBytes);
+  let jb: JitterBuffer;
+  if (existing != 0) {
+    jb = changetype<JitterBuffer>(existing);
+    // Memory from the arena is never returned, so a new call must fit the first one's block.
+    if (need > jb.allocatedBytes) { lastError = E_NOSPACE; return 0; }
+  } else {
+    const at = arenaAlloc(need - DELAY_WINDOW_BYTES);
+    if (at == 0) { lastError = E_NOSPACE; return 0; }
+    const window = delayWindowCreate(QUANTILE_PCT);
+    if (window == null) { lastError = E_NOSPACE; return 0; }
+    jb = changetype<JitterBuffer>(at);
+    jb.window = window;
+    jb.allocatedBytes = need;
+    jb.meta = at + offsetof<JitterBuffer>();
+  }
+  jb.codec = codec;
+  jb.clockKhz = codec == CODEC_G711 ? 8 : 48;
+  jb.ptimeMs = ptimeMs;
+  jb.frameTs = ptimeMs * jb.clockKhz;
+  jb.capacity = capacity;
+  jb.slotBytes = slotBytes;
+  jb.fixedBytes = codec == CODEC_G711 ? slotBytes : 0;
+  jb.payload = jb.meta + <usize>(capacity * 8);
+  jb.hasSsrc = false;
+  jitterRestart(jb);
+  memory.fill(changetype<usize>(jb) + offsetof<JitterBuffer>("received"), 0, <usize>(STATS_COUNT * 4));
+  lastError = OK;
+  return changetype<usize>(jb);
+}
+
+export function jitterMemoryBytes(jb: JitterBuffer): i32 { return jb.allocatedBytes; }
+
+// Forgets the stream (slots, time origin, delay history); keeps the counters.
+export function jitterRestart(jb: JitterBuffer): void {
+  memory.fill(jb.meta, 0, <usize>(jb.capacity * 8));
+  delayWindowClear(jb.window);
+  jb.anchored = false;
+  jb.started = false;
+  jb.head = 0;
+  jb.highAhead = -1;
+  jb.playedMask = 0;
+  jb.starvedTicks = 0;
+  jb.excessTicks = 0;
+  jb.farStreak = 0;
+  jb.targetMs = 0;
+  jb.delayMs = 0;
+  jb.buffered = 0;
+}
+
+// The sender's SSRC: a change means the sender restarted, with new sequence numbers and clock.
+export function jitterSource(jb: JitterBuffer, ssrc: u32): void {
+  if (jb.hasSsrc && ssrc != jb.ssrc) {
+    jitterRestart(jb);
+    jb.resets++;
+  }
+  jb.hasSsrc = true;
+  jb.ssrc = ssrc;
+}
+
+// Milliseconds of timestamp from the time origin to `ts`.
+@inline function tsMs(jb: JitterBuffer, ts: u32): i32 {
+  return tsAhead(jb.refTs, ts) / jb.clockKhz;
+}
+
+// How long ago, at `now`, the frame with timestamp `ts` was sent (in the origin's terms).
+@inline function ageMs(jb: JitterBuffer, now: u32, ts: u32): i32 {
+  return <i32>(now - jb.refMs) - tsMs(jb, ts);
+}
+
+function anchor(jb: JitterBuffer, seq: u32, ts: u32, arrivalMs: u32): void {
+  jb.anchored = true;
+  jb.refTs = ts;
+  jb.refMs = arrivalMs;
+  jb.nextSeq = seq;
+  jb.playTs = ts;
+  jb.head = 0;
+  jb.highAhead = -1;
+}
+
+// Moves the time origin forward along with playout, so timestamp differences never overflow.
+// Delay samples stay valid: both ends of the origin move by the same number of milliseconds.
+function keepOriginNear(jb: JitterBuffer): void {
+  if (tsAhead(jb.refTs, jb.playTs) < REBASE_TS) return;
+  const stepMs = (REBASE_TS >> 1) / jb.clockKhz;
+  jb.refTs += <u32>(stepMs * jb.clockKhz);
+  jb.refMs += <u32>stepMs;
+}
+
+// The head slot leaves the ring (played, skipped or dropped): the next packet becomes due.
+function advance(jb: JitterBuffer, played: bool): void {
+  const m = metaAt(jb, jb.head);
+  if (load<u16>(m, 6) != 0) {
+    store<u16>(m, 0, 6);
+    jb.buffered--;
+  }
+  jb.playedMask = (jb.playedMask << 1) | (played ? 1 : 0);
+  jb.nextSeq = (jb.nextSeq + 1) & 0xffff;
+  jb.head = jb.head + 1 == jb.capacity ? 0 : jb.head + 1;
+  jb.playTs += <u32>jb.frameTs;
+  jb.highAhead = jb.buffered == 0 ? -1 : jb.highAhead - 1;
+}
+
+@inline function headPresent(jb: JitterBuffer): bool {
+  return slotLen(jb, jb.head) != 0 && slotSeq(jb, jb.head) == jb.nextSeq;
+}
+
+// Makes room for a packet `ahead` slots past the head by letting the oldest frames go.
+function makeRoom(jb: JitterBuffer, ahead: i32): void {
+  let n = ahead - jb.capacity + 1;
+  while (n > 0) {
+    if (headPresent(jb)) jb.dropped++; else jb.lost++;
+    advance(jb, false);
+    n--;
+  }
+  if (headPresent(jb)) jb.playTs = slotTs(jb, jb.head);
+}
+
+// Accepts one packet. Returns OK or an error code; on error nothing changes but counters.
+export function jitterPut(jb: JitterBuffer, seq: u32, ts: u32, arrivalMs: u32, ptr: usize, len: i32): i32 {
+  if (len <= 0 || len > jb.slotBytes || (jb.fixedBytes != 0 && len != jb.fixedBytes) || ptr == 0) {
+    jb.rejected++;
+    return E_ARG;
+  }
+  seq &= 0xffff;
+  if (!jb.anchored) anchor(jb, seq, ts, arrivalMs);
+  let ahead = seqAhead(jb.nextSeq, seq);
+  const tsFromPlay = tsAhead(jb.playTs, ts) / jb.clockKhz;
+  if (ahead >= MAX_SEQ_JUMP || ahead <= -MAX_SEQ_JUMP || tsFromPlay > MAX_GAP_MS || tsFromPlay < -MAX_BEHIND_MS) {
+    // Far from the stream: garbage, or a sender that restarted without changing its SSRC. A few
+    // consecutive packets that agree with each other mean the latter: start again from them.
+    if (jb.farStreak > 0 && seq == ((jb.farSeq + 1) & 0xffff)) jb.farStreak++; else jb.farStreak = 1;
+    jb.farSeq = seq;
+    jb.rejected++;
+    if (jb.farStreak < RESYNC_STREAK) return E_ARG;
+    jitterRestart(jb);
+    jb.resets++;
+    anchor(jb, seq, ts, arrivalMs);
+    ahead = 0;
+  }
+  jb.farStreak = 0;
+  if (ahead < 0) {
+    const played = -ahead <= 32 && ((jb.playedMask >> <u32>(-ahead - 1)) & 1) != 0;
+    if (played) { jb.duplicates++; return E_DUPLICATE; }
+    if (jb.started || jb.highAhead - ahead >= jb.capacity) {
+      delayWindowAdd(jb.window, ageMs(jb, arrivalMs, ts));
+      jb.late++;
+      return E_LATE;
+    }
+    // Before playout starts, an earlier packet arriving second becomes the first to play.
+    jb.head -= -ahead;
+    if (jb.head < 0) jb.head += jb.capacity;
+    jb.nextSeq = seq;
+    jb.playTs = ts;
+    if (jb.highAhead >= 0) jb.highAhead -= ahead;
+    ahead = 0;
+  }
+  const slot = slotAt(jb, ahead < jb.capacity ? ahead : jb.capacity - 1);
+  if (ahead < jb.capacity && slotLen(jb, slot) != 0 && slotSeq(jb, slot) == seq) {
+    jb.duplicates++;
+    return E_DUPLICATE;
+  }
+  if (ahead >= jb.capacity) {
+    makeRoom(jb, ahead);
+    ahead = jb.capacity - 1;
+  }
+  const s = slotAt(jb, ahead);
+  const m = metaAt(jb, s);
+  store<u32>(m, ts);
+  store<u16>(m, <u16>seq, 4);
+  store<u16>(m, <u16>len, 6);
+  memory.copy(slotPayload(jb, s), ptr, <usize>len);
+  jb.buffered++;
+  if (ahead > jb.highAhead) jb.highAhead = ahead;
+  jb.received++;
+  delayWindowAdd(jb.window, ageMs(jb, arrivalMs, ts));
+  return OK;
+}
+
+// The delay to aim for: the quantile of recent delays, or a frame of margin until there are
+// enough samples to trust it.
+function target(jb: JitterBuffer): i32 {
+  const q = delayWindowQuantileMs(jb.window);
+  if (delayWindowCount(jb.window) < MIN_SAMPLES) return max(q, jb.ptimeMs);
+  return q;
+}
+
+@inline function result(kind: i32, bytes: i32): i32 { return (bytes << 8) | kind; }
+
+function playHead(jb: JitterBuffer, out: usize): i32 {
+  const len = slotLen(jb, jb.head);
+  memory.copy(out, slotPayload(jb, jb.head), <usize>len);
+  jb.playTs = slotTs(jb, jb.head);
+  advance(jb, true);
+  jb.played++;
+  jb.starvedTicks = 0;
+  return result(PLAY_FRAME, len);
+}
+
+function conceal(jb: JitterBuffer, out: usize): i32 {
+  jb.concealed++;
+  // Opus carries the previous frame's FEC in the next packet: use it when that packet is here.
+  if (jb.codec == CODEC_OPUS && headPresent(jb) && tsAhead(jb.playTs, slotTs(jb, jb.head)) <= jb.frameTs) {
+    const len = slotLen(jb, jb.head);
+    memory.copy(out, slotPayload(jb, jb.head), <usize>len);
+    return result(PLAY_FEC, len);
+  }
+  return result(PLAY_CONCEAL, 0);
+}
+
+// Starved: nothing to play. Conceal for a while, then play silence.
+function starve(jb: JitterBuffer, out: usize): i32 {
+  jb.starvedTicks++;
+  if (jb.starvedTicks * jb.ptimeMs <= CONCEAL_MS) return conceal(jb, out);
+  jb.silence++;
+  return result(PLAY_SILENCE, 0);
+}
+
+// Time-scaling thresholds, relative to the target delay (tuned on bench/jitter.ts's traces).
+const GROW_BELOW_MS: i32 = 10;         // insert a frame when the delay is this far below target
+const SHRINK_SUSTAIN_TICKS: i32 = 100; // excess kept this long is removed by dropping a packet
+
+// One playout tick: what to play at `now`. Copies a payload to `out` (cap bytes, at least the
+// slot size) and returns (bytes << 8) | PLAY_*, or an error code with nothing changed.
+export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32 {
+  if (out == 0 || cap < 0) return E_ARG;
+  if (cap < jb.slotBytes) return E_NOSPACE;
+  if (!jb.anchored || (!jb.started && jb.buffered == 0)) return result(PLAY_SILENCE, 0);
+  keepOriginNear(jb);
+  const goal = target(jb);
+  jb.targetMs = goal;
+  if (!jb.started) {
+    if (ageMs(jb, now, jb.playTs) < goal) return result(PLAY_SILENCE, 0);
+    jb.started = true;
+  }
+  let excess = ageMs(jb, now, jb.playTs) - goal;
+  jb.delayMs = excess + goal;
+  if (excess >= jb.ptimeMs) jb.excessTicks++; else jb.excessTicks = 0;
+
+  if (headPresent(jb)) {
+    const ts = slotTs(jb, jb.head);
+    if (tsAhead(jb.playTs, ts) > (jb.frameTs >> 1)) return talkspurtStart(jb, now, goal, ts, out);
+    if (excess < -GROW_BELOW_MS) {
+      jb.inserted++;
+      return conceal(jb, out);
+    }
+    if (jb.excessTicks >= SHRINK_SUSTAIN_TICKS) {
+      // No silence or loss came along to shrink for free: let one packet go.
+      jb.dropped++;
+      jb.excessTicks = 0;
+      advance(jb, false);
+      excess -= jb.ptimeMs;
+      if (headPresent(jb) && tsAhead(jb.playTs, slotTs(jb, jb.head)) <= (jb.frameTs >> 1)) return playHead(jb, out);
+    } else {
+      return playHead(jb, out);
+    }
+  }
+  if (jb.buffered == 0) {
+    // Nothing buffered at all: the network stalled, the packet is lost, or a talkspurt ended.
+    // Waiting costs nothing in the last case and saves the packet in the first; the sequence
+    // stays put, so nothing is counted lost before a later packet proves it.
+    return starve(jb, out);
+  }
+  // A later packet is here, so the due one is lost (or too late to wait for). Skip missing
+  // frames for free while the delay is above target, then play or conceal.
+  let skips = excess / jb.ptimeMs;
+  while (true) {
+    jb.lost++;
+    advance(jb, false);
+    if (skips <= 0) return conceal(jb, out);
+    skips--;
+    if (headPresent(jb)) {
+      const ts = slotTs(jb, jb.head);
+      jb.excessTicks = 0;
+      if (tsAhead(jb.playTs, ts) > (jb.frameTs >> 1)) return talkspurtStart(jb, now, goal, ts, out);
+      return playHead(jb, out);
+    }
+    if (jb.buffered == 0) return starve(jb, out);
+  }
+  return E_STATE; // unreachable
+}
+
+// Silence before the head packet: play silence until it is due at the target delay, so the new
+// talkspurt starts exactly there (this is where most adaptation happens, at no cost).
+function talkspurtStart(jb: JitterBuffer, now: u32, goal: i32, ts: u32, out: usize): i32 {
+  jb.starvedTicks = 0;
+  if (ageMs(jb, now, ts) < goal) { jb.silence++; return result(PLAY_SILENCE, 0); }
+  jb.excessTicks = 0;
+  return playHead(jb, out);
+}
+
+export function jitterTargetMs(jb: JitterBuffer): i32 { return jb.targetMs; }

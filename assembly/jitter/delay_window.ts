@@ -1,0 +1,132 @@
+// The distribution of recent packet delays, and a high quantile of it: the jitter buffer's
+// target playout delay follows this quantile, so it grows with the network's real jitter and
+// shrinks when it calms down, instead of being a fixed size.
+//
+// A sliding window of the last WINDOW delays feeds a histogram of BINS bins, BIN_MS wide. Only
+// differences of delay matter (the sender's clock has an unknown offset), so the histogram floats:
+// `baseMs` is the lower edge of bin 0 and moves when delays leave the range (clock drift makes
+// them creep for ever). The quantile is tracked incrementally, O(1) per packet on average, with
+// no sorting: wasm3 interprets every instruction, so the per-packet path stays short.
+import { arenaAlloc } from "../util/arena";
+
+export const WINDOW: i32 = 256;      // packets remembered: about 5 s of 20 ms packets
+export const BINS: i32 = 128;        // histogram bins ...
+export const BIN_MS: i32 = 4;        // ... 4 ms wide: 512 ms of jitter range above the floor
+const HEADROOM_BINS: i32 = 8;        // when re-basing downwards, leave room for a little more
+
+@unmanaged export class DelayWindow {
+  samples: usize;   // u8 bin index of each remembered delay, ring of WINDOW
+  hist: usize;      // u16 count per bin
+  head: i32;        // next ring position to write
+  count: i32;       // samples in the window (<= WINDOW)
+  baseMs: i32;      // delay at the lower edge of bin 0
+  qBin: i32;        // bin holding the tracked quantile
+  above: i32;       // samples in bins above qBin
+  quantilePct: i32; // which quantile: at most (100 - quantilePct)% of samples lie above it
+}
+
+export const DELAY_WINDOW_BYTES: i32 = <i32>offsetof<DelayWindow>() + WINDOW + BINS * 2;
+
+export function delayWindowCreate(quantilePct: i32): DelayWindow | null {
+  const at = arenaAlloc(DELAY_WINDOW_BYTES);
+  if (at == 0) return null;
+  const w = changetype<DelayWindow>(at);
+  w.samples = at + offsetof<DelayWindow>();
+  w.hist = w.samples + <usize>WINDOW;
+  w.quantilePct = quantilePct;
+  delayWindowClear(w);
+  return w;
+}
+
+export function delayWindowClear(w: DelayWindow): void {
+  memory.fill(w.samples, 0, <usize>WINDOW);
+  memory.fill(w.hist, 0, <usize>(BINS * 2));
+  w.head = 0;
+  w.count = 0;
+  w.baseMs = 0;
+  w.qBin = 0;
+  w.above = 0;
+}
+
+@inline function histAt(w: DelayWindow, bin: i32): i32 {
+  return <i32>load<u16>(w.hist + (<usize>bin << 1));
+}
+
+@inline function histAdd(w: DelayWindow, bin: i32, by: i32): void {
+  const p = w.hist + (<usize>bin << 1);
+  store<u16>(p, <u16>(<i32>load<u16>(p) + by));
+}
+
+// Floor division: delays below the base must land in negative bins, not in bin 0.
+@inline function binOf(w: DelayWindow, delayMs: i32): i32 {
+  const rel = delayMs - w.baseMs;
+  return rel >= 0 ? rel / BIN_MS : -((BIN_MS - 1 - rel) / BIN_MS);
+}
+
+// Moves the floor up by `bins` bins (down when negative) and rebuilds the histogram: rare (only
+// when delays leave the range), O(WINDOW + BINS).
+function rebase(w: DelayWindow, bins: i32): void {
+  w.baseMs += bins * BIN_MS;
+  memory.fill(w.hist, 0, <usize>(BINS * 2));
+  for (let i = 0; i < w.count; i++) {
+    const p = w.samples + <usize>i;
+    let b = <i32>load<u8>(p) - bins;
+    if (b < 0) b = 0;
+    if (b >= BINS) b = BINS - 1;
+    store<u8>(p, <u8>b);
+    histAdd(w, b, 1);
+  }
+  w.qBin = 0;
+  w.above = w.count - histAt(w, 0);
+  settle(w);
+}
+
+// Moves qBin until at most the allowed share of samples lies above it, and no lower bin would do.
+function settle(w: DelayWindow): void {
+  const allowed = (w.count * (100 - w.quantilePct)) / 100;
+  while (w.above > allowed && w.qBin < BINS - 1) {
+    w.qBin++;
+    w.above -= histAt(w, w.qBin);
+  }
+  while (w.qBin > 0 && w.above + histAt(w, w.qBin) <= allowed) {
+    w.above += histAt(w, w.qBin);
+    w.qBin--;
+  }
+}
+
+export function delayWindowAdd(w: DelayWindow, delayMs: i32): void {
+  let bin = binOf(w, delayMs);
+  if (w.count == 0) {
+    w.baseMs = delayMs - HEADROOM_BINS * BIN_MS;
+    bin = HEADROOM_BINS;
+  } else if (bin < 0) {
+    rebase(w, bin - HEADROOM_BINS);
+    bin = HEADROOM_BINS;
+  } else if (bin >= BINS) {
+    // Only move the floor up as far as the lowest remembered delay allows.
+    let lowest = 0;
+    while (lowest < BINS - 1 && histAt(w, lowest) == 0) lowest++;
+    const up = min(lowest, bin - (BINS - 1));
+    if (up > 0) { rebase(w, up); bin -= up; }
+    if (bin >= BINS) bin = BINS - 1;
+  }
+  if (w.count == WINDOW) {
+    const old = <i32>load<u8>(w.samples + <usize>w.head);
+    histAdd(w, old, -1);
+    if (old > w.qBin) w.above--;
+  } else {
+    w.count++;
+  }
+  store<u8>(w.samples + <usize>w.head, <u8>bin);
+  w.head = w.head + 1 == WINDOW ? 0 : w.head + 1;
+  histAdd(w, bin, 1);
+  if (bin > w.qBin) w.above++;
+  settle(w);
+}
+
+// The tracked quantile, as the upper edge of its bin (a delay at most this is on time).
+export function delayWindowQuantileMs(w: DelayWindow): i32 {
+  return w.baseMs + (w.qBin + 1) * BIN_MS;
+}
+
+export function delayWindowCount(w: DelayWindow): i32 { return w.count; }
