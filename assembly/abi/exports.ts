@@ -7,6 +7,7 @@ import { lastTrapLine, lastTrapColumn } from "./abort";
 import { arenaTop } from "../util/arena";
 import { jitterInit, jitterSourceOf, jitterPutPacket, jitterGetFrame, jitterStats } from "../jitter/api";
 import { g711EncodeChecked, g711DecodeChecked } from "../codec/g711";
+import { opusPacketSamples, opusPacketFrameCount, opusPacketParse } from "../codec/opus_toc";
 import {
   apiRtpParse, apiRtpGet, apiRtpSet, apiRtpWrite, apiRxInit, apiRxPush, apiRxRtcp, apiRxReport, apiRxGet,
   apiRtcpParse, apiRtcpGet, apiRtcpBlock, apiRtcpWriteSr, apiRtcpWriteRr, apiRtcpWriteSdes, apiRtcpWriteBye,
@@ -25,6 +26,12 @@ export function vsdk_memory_used(): usize { return arenaTop(); }
 // law 0 = µ-law (PCMU), 1 = A-law (PCMA); pcm holds 16-bit samples. Returns the count or E_ARG.
 export function vsdk_g711_encode(law: i32, pcmPtr: usize, samples: i32, outPtr: usize): i32 { return g711EncodeChecked(law, pcmPtr, samples, outPtr); }
 export function vsdk_g711_decode(law: i32, inPtr: usize, count: i32, pcmPtr: usize): i32 { return g711DecodeChecked(law, inPtr, count, pcmPtr); }
+// --- media: Opus packet framing (assembly/codec/opus_toc.ts, RFC 6716 section 3) ---
+// Samples per channel at 48 kHz, or E_TRUNCATED/E_MALFORMED for a packet breaking R1-R7.
+export function vsdk_opus_packet_samples(ptr: usize, len: i32): i32 { return opusPacketSamples(ptr, len); }
+export function vsdk_opus_packet_frames(ptr: usize, len: i32): i32 { return opusPacketFrameCount(ptr, len); }
+// Writes (offset u16, length u16) per frame at out (cap frames); returns the frame count.
+export function vsdk_opus_packet_parse(ptr: usize, len: i32, out: usize, cap: i32): i32 { return opusPacketParse(ptr, len, out, cap); }
 // --- media: RTP/RTCP (assembly/rtp/) ---
 // docs/rtp.md lists the field numbers. One header record is both the parse result and the write
 // template: parse returns the header length (payload offset) or an error and leaves the record
