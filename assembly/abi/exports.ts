@@ -5,6 +5,11 @@ import { ABI_VERSION } from "./version";
 import { IO_CAPACITY, ioBuffer } from "./io";
 import { lastTrapLine, lastTrapColumn } from "./abort";
 import { arenaTop } from "../util/arena";
+import {
+  apiDeviceProvision, apiDeviceInit, apiDeviceRegister, apiDeviceIsRegistered, apiDeviceReport, apiSignalTick, apiSignalCall,
+  apiSignalAnswer, apiSignalReject, apiSignalCancel, apiSignalHangup, apiSignalState, apiSignalReason, apiSignalPhase,
+  apiSignalError, apiSignalReport, apiSignalMedia, apiSignalMediaHost, apiSignalSetTimeouts,
+} from "../signal/api";
 import { jitterInit, jitterSourceOf, jitterPutPacket, jitterGetFrame, jitterStats } from "../jitter/api";
 import { g711EncodeChecked, g711DecodeChecked } from "../codec/g711";
 import { opusPacketSamples, opusPacketFrameCount, opusPacketParse } from "../codec/opus_toc";
@@ -69,3 +74,28 @@ export function vsdk_jitter_source(ssrc: u32): i32 { return jitterSourceOf(ssrc)
 export function vsdk_jitter_put(seq: u32, timestamp: u32, arrivalMs: u32, ptr: usize, len: i32): i32 { return jitterPutPacket(seq, timestamp, arrivalMs, ptr, len); }
 export function vsdk_jitter_get(nowMs: u32, out: usize, cap: i32): i32 { return jitterGetFrame(nowMs, out, cap); }
 export function vsdk_jitter_stats(out: usize, cap: i32): i32 { return jitterStats(out, cap); }
+
+// --- device verification and signalling (assembly/device/, assembly/signal/) ---
+// docs/abi.md. Verbs only change state and queue a request; vsdk_signal_tick(now) moves the
+// non-blocking HTTP exchanges forward and reports through the `event` import. provision takes
+// JSON {"sn","secret","cloud"}; call takes openid, payload and custom query as consecutive UTF-8
+// strings at ptr (room type 0 voice, 1 video); reports write JSON into out and return its length.
+export function vsdk_device_provision(ptr: usize, len: i32): i32 { return apiDeviceProvision(ptr, len); }
+export function vsdk_device_init(nowMs: u32): i32 { return apiDeviceInit(nowMs); }
+export function vsdk_device_register(nowMs: u32): i32 { return apiDeviceRegister(nowMs); }
+export function vsdk_device_is_registered(): i32 { return apiDeviceIsRegistered(); }
+export function vsdk_device_report(out: usize, cap: i32): i32 { return apiDeviceReport(out, cap); }
+export function vsdk_signal_tick(nowMs: u32): i32 { return apiSignalTick(nowMs); }
+export function vsdk_signal_call(nowMs: u32, roomType: i32, ptr: usize, openidLen: i32, payloadLen: i32, queryLen: i32): i32 { return apiSignalCall(nowMs, roomType, ptr, openidLen, payloadLen, queryLen); }
+export function vsdk_signal_answer(nowMs: u32): i32 { return apiSignalAnswer(nowMs); }
+export function vsdk_signal_reject(nowMs: u32): i32 { return apiSignalReject(nowMs); }
+export function vsdk_signal_cancel(nowMs: u32): i32 { return apiSignalCancel(nowMs); }
+export function vsdk_signal_hangup(nowMs: u32): i32 { return apiSignalHangup(nowMs); }
+export function vsdk_signal_state(): i32 { return apiSignalState(); }
+export function vsdk_signal_reason(): i32 { return apiSignalReason(); }
+export function vsdk_signal_phase(): i32 { return apiSignalPhase(); }
+export function vsdk_signal_error(): i32 { return apiSignalError(); }
+export function vsdk_signal_report(out: usize, cap: i32): i32 { return apiSignalReport(out, cap); }
+export function vsdk_signal_media(field: i32): i32 { return apiSignalMedia(field); }
+export function vsdk_signal_media_host(out: usize, cap: i32): i32 { return apiSignalMediaHost(out, cap); }
+export function vsdk_signal_set_timeouts(waitSeconds: i32, callTimeoutMs: i32, ringTimeoutMs: i32): i32 { return apiSignalSetTimeouts(waitSeconds, callTimeoutMs, ringTimeoutMs); }

@@ -1,0 +1,128 @@
+// The device's signalling as the host sees it: init, register, call, answer, reject, hang up,
+// and tick. Single-threaded and host-driven: every verb only changes state and queues a command;
+// tick(now) moves the HTTP exchanges forward without blocking.
+import { OK, E_ARG, E_STATE, E_BUSY, E_NOSPACE, E_NOT_REGISTERED } from "../abi/errors";
+import { identityLoad, identityLoaded } from "../device/identity";
+import { registrationStatus } from "../device/registration";
+import { eventSeqLoad } from "../device/event-seq";
+import { signal, signalPlace, signalPlaced, PAYLOAD_MAX, QUERY_MAX } from "./context";
+import { clockIsSynced } from "./clock";
+import { backoffDelay } from "./backoff";
+import { commandsPoll, commandQueue, commandEnd } from "./commands";
+import { channelPoll } from "./channel";
+import {
+  callActive, callReset, callSetPhase, OPENID_MAX,
+  PHASE_DIALING, PHASE_CALLING, PHASE_RINGING, PHASE_ANSWERING, DIRECTION_OUTGOING,
+} from "./call";
+import { COMMAND_TIME, COMMAND_REGISTER, COMMAND_CALL, COMMAND_ANSWER } from "./events";
+
+let timeFailures: i32 = 0;
+
+// Loads identity, registration and the event position, and places the signalling state.
+// Returns OK, E_NOT_REGISTERED when no identity was provisioned, E_STORAGE_CORRUPT, E_NOSPACE.
+export function agentInit(now: u32): i32 {
+  if (!signalPlace()) return E_NOSPACE;
+  const r = identityLoad();
+  if (r != OK) return r;
+  const s = signal();
+  s.registered = registrationStatus() == 1;
+  s.lastSeq = eventSeqLoad();
+  s.needTime = !clockIsSynced();
+  s.eventsNotBefore = now;
+  return OK;
+}
+
+export function agentReady(): bool { return signalPlaced() && identityLoaded(); }
+
+// Asks the cloud to register the device; EVENT_REGISTERED reports the result.
+export function agentRegister(now: u32): i32 {
+  if (!agentReady()) return E_STATE;
+  const s = signal();
+  if (s.op != 0) return E_BUSY;
+  commandQueue(s, COMMAND_REGISTER, now);
+  return OK;
+}
+
+// Calls a user. openid, payload and custom query are consecutive UTF-8 strings at p.
+export function agentCall(now: u32, roomType: i32, p: usize, openidLen: i32, payloadLen: i32, queryLen: i32): i32 {
+  if (!agentReady()) return E_STATE;
+  const s = signal();
+  if (!s.registered) return E_NOT_REGISTERED;
+  if (roomType < 0 || roomType > 1 || openidLen <= 0 || openidLen > OPENID_MAX || payloadLen < 0 || payloadLen > PAYLOAD_MAX ||
+      queryLen < 0 || queryLen > QUERY_MAX) return E_ARG;
+  if (callActive(s.call) || s.op != 0) return E_BUSY;
+  const c = s.call;
+  callReset(c, DIRECTION_OUTGOING, now);
+  c.roomType = roomType;
+  memory.copy(c.peer, p, <usize>openidLen);
+  c.peerLen = openidLen;
+  memory.copy(s.payload, p + <usize>openidLen, <usize>payloadLen);
+  s.payloadLen = payloadLen;
+  memory.copy(s.query, p + <usize>(openidLen + payloadLen), <usize>queryLen);
+  s.queryLen = queryLen;
+  s.endByTimeout = false;
+  s.endRequested = false;
+  callSetPhase(c, PHASE_DIALING, now);
+  commandQueue(s, COMMAND_CALL, now);
+  return OK;
+}
+
+export function agentAnswer(now: u32): i32 {
+  if (!agentReady()) return E_STATE;
+  const s = signal();
+  if (s.call.phase != PHASE_RINGING) return E_STATE;
+  if (s.op != 0) return E_BUSY;
+  callSetPhase(s.call, PHASE_ANSWERING, now);
+  commandQueue(s, COMMAND_ANSWER, now);
+  return OK;
+}
+
+// Reject (ringing), cancel (calling) or hang up (talking): whichever the call's phase needs.
+export function agentEnd(now: u32): i32 {
+  if (!agentReady()) return E_STATE;
+  return commandEnd(signal(), now, false);
+}
+
+export function agentReject(now: u32): i32 {
+  if (!agentReady() || signal().call.phase != PHASE_RINGING) return E_STATE;
+  return commandEnd(signal(), now, false);
+}
+
+export function agentCancel(now: u32): i32 {
+  if (!agentReady()) return E_STATE;
+  const p = signal().call.phase;
+  if (p != PHASE_CALLING && p != PHASE_DIALING) return E_STATE;
+  return commandEnd(signal(), now, false);
+}
+
+export function agentSetTimeouts(waitSeconds: i32, callTimeoutMs: i32, ringTimeoutMs: i32): i32 {
+  if (!signalPlaced()) return E_STATE;
+  if (waitSeconds < 0 || waitSeconds > 30 || callTimeoutMs < 1000 || ringTimeoutMs < 1000) return E_ARG;
+  const s = signal();
+  s.waitSeconds = waitSeconds;
+  s.callTimeoutMs = <u32>callTimeoutMs;
+  s.ringTimeoutMs = <u32>ringTimeoutMs;
+  return OK;
+}
+
+// Moves everything forward. Returns the call's phase.
+export function agentTick(now: u32): i32 {
+  if (!agentReady()) return E_STATE;
+  const s = signal();
+  if (s.needTime && s.op == 0 && <i32>(now - s.opNotBefore) >= 0) {
+    commandQueue(s, COMMAND_TIME, now);
+  }
+  commandsPoll(now);
+  if (s.needTime && s.op == 0) {
+    // The time request gave up: try again later.
+    timeFailures++;
+    s.opNotBefore = now + backoffDelay(timeFailures);
+  }
+  if (s.registered && clockIsSynced()) channelPoll(now);
+  const c = s.call;
+  const inPhase = now - c.phaseSince;
+  if (c.phase == PHASE_CALLING && inPhase >= s.callTimeoutMs) commandEnd(s, now, true);
+  else if (c.phase == PHASE_RINGING && inPhase >= s.ringTimeoutMs) commandEnd(s, now, true);
+  return c.phase;
+}
+
