@@ -3,9 +3,19 @@ import type { Command } from "../command.js";
 import { info } from "./info.js";
 import { bench } from "./bench.js";
 import { g711 } from "./g711.js";
+import { cloud } from "./cloud.js";
+import { emulator } from "./emulator.js";
+import { provision } from "./provision.js";
+import { roomWorker } from "./room-worker.js";
+import { jitterSim } from "./jitter-sim.js";
 
 export const commands: Record<string, Command> = {
   info,
   bench,
   g711,
+  cloud,
+  emulator,
+  provision,
+  "room-worker": roomWorker,
+  "jitter-sim": jitterSim,
 };

@@ -89,6 +89,7 @@ export async function runRoomWorker(): Promise<number> {
             // Tell the room where our media comes from before any device audio arrives.
             roomSide.send(Buffer.alloc(0), room.port, room.host);
             send({ ev: "joined", state: m.state });
+            if (m.state !== 1) send({ ev: "state", state: m.state, reason: m.reason ?? 0 }); // the user was quicker than us
           } else if (m.joined === false) {
             send({ ev: "error", message: String(m.errmsg ?? "join refused"), errcode: m.errcode });
             send({ ev: "state", state: 7, reason: 0 });

@@ -1,0 +1,178 @@
+// A WeChat VoIP room as the emulator runs it: the phone user on one side (behaving as the test
+// scripted), the vendor cloud's room worker on the other (joined with the room's keys over the
+// signalling link). The room owns the session state (0-9) and the hang-up reason, tells the
+// worker each change, speaks PCMU to the worker while talking and records what it receives.
+import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
+import type { Socket as NetSocket } from "node:net";
+import { randomBytes, randomInt } from "node:crypto";
+import { FRAME_SAMPLES, toneSpeech, wavSpeech, type SpeechSource } from "./speech.js";
+
+export const STATE = { IDLE: 0, CALLING: 1, TALKING: 2, REJECTED: 3, CANCELLED: 4, CALLER_HUNG_UP: 5, CALLEE_HUNG_UP: 6, ABORTED: 7, BUSY: 8, NO_ANSWER: 9 } as const;
+export const REASON = { UNKNOWN: 0, MANUAL: 1, TIMEOUT: 10, REJECTED: 11 } as const;
+const TERMINAL = new Set([3, 4, 5, 6, 7, 8, 9]);
+const MAX_RECORDED_BYTES = 8000 * 120; // two minutes of PCMU, then counting only
+
+/** How the simulated user behaves in a call, as a test scripts it (POST /emulator/users/{openid}/script). */
+export interface UserScript {
+  answer: "answer" | "reject" | "busy" | "no_answer";
+  after_ms: number;             // delay before answering/rejecting/being busy
+  hangup_after_ms?: number;     // once talking, the user hangs up after this long
+  cancel_after_ms?: number;     // the user, calling the device, gives up ringing after this long
+  speech?: { tone_hz?: number; wav?: string };
+}
+export const DEFAULT_SCRIPT: UserScript = { answer: "answer", after_ms: 200, speech: { tone_hz: 440 } };
+
+export class Room {
+  readonly id = `room_${randomBytes(8).toString("hex")}`;
+  readonly sessionKey = randomBytes(16).toString("hex");
+  readonly serverToken = randomBytes(16).toString("hex");
+  state: number = STATE.CALLING;
+  reason: number = REASON.UNKNOWN;
+  history: { at: number; state: number; reason: number; by: string }[] = [];
+  received = { packets: 0, bytes: 0, payload_types: new Set<number>(), ssrcs: new Set<number>() };
+  recording: Buffer[] = [];
+  private recordedBytes = 0;
+  sent = 0;
+  /** WeChat's push of this room to the vendor cloud and its outcome. */
+  pushOutcome: Promise<{ errcode: number; attempts: number; answered: boolean }> | null = null;
+  private link: NetSocket | null = null;
+  private media: Socket | null = null;
+  private workerAddr: RemoteInfo | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private speechTimer: NodeJS.Timeout | null = null;
+  private speech: SpeechSource;
+  private ssrc = randomInt(1, 2 ** 32 - 1);
+
+  constructor(readonly sn: string, readonly modelId: string, readonly openid: string, readonly roomType: string,
+    readonly userIsCaller: boolean, private script: UserScript, private ringTimeoutMs: number) {
+    this.history.push({ at: Date.now(), state: this.state, reason: 0, by: "room" });
+    this.speech = script.speech?.wav ? wavSpeech(script.speech.wav) : toneSpeech(script.speech?.tone_hz ?? 440);
+  }
+
+  get ended(): boolean { return TERMINAL.has(this.state); }
+
+  /** Called once the vendor cloud accepted WeChat's push: the phone rings (or, for the user's own call, waits). */
+  startRinging(): void {
+    this.later(this.ringTimeoutMs, () => { if (this.state === STATE.CALLING) this.set(STATE.NO_ANSWER, REASON.TIMEOUT, "room"); });
+    if (this.userIsCaller) {
+      if (this.script.cancel_after_ms !== undefined) {
+        this.later(this.script.cancel_after_ms, () => { if (this.state === STATE.CALLING) this.set(STATE.CALLER_HUNG_UP, REASON.MANUAL, "user"); });
+      }
+      return;
+    }
+    this.later(this.script.after_ms, () => {
+      if (this.state !== STATE.CALLING) return;
+      if (this.script.answer === "answer") this.talk("user");
+      else if (this.script.answer === "reject") this.set(STATE.REJECTED, REASON.REJECTED, "user");
+      else if (this.script.answer === "busy") this.set(STATE.BUSY, REASON.UNKNOWN, "user");
+    });
+  }
+
+  private talk(by: string): void {
+    this.set(STATE.TALKING, REASON.UNKNOWN, by);
+    if (this.script.hangup_after_ms !== undefined) {
+      this.later(this.script.hangup_after_ms, () => this.userHangsUp());
+    }
+    let frame = 0;
+    this.speechTimer = setInterval(() => this.sendFrame(frame++), 20);
+  }
+
+  /** The phone user hangs up now, whatever the state. */
+  userHangsUp(): void {
+    if (this.state === STATE.CALLING) {
+      if (this.userIsCaller) this.set(STATE.CALLER_HUNG_UP, REASON.MANUAL, "user");
+      else this.set(STATE.REJECTED, REASON.REJECTED, "user");
+    } else if (this.state === STATE.TALKING) {
+      this.set(this.userIsCaller ? STATE.CALLER_HUNG_UP : STATE.CALLEE_HUNG_UP, REASON.MANUAL, "user");
+    }
+  }
+
+  abort(by: string): void { if (!this.ended) this.set(STATE.ABORTED, REASON.UNKNOWN, by); }
+
+  /** The vendor cloud's worker joins over its signalling link. Returns an error message or null. */
+  join(link: NetSocket, m: Record<string, unknown>): string | null {
+    if (m.session_key !== this.sessionKey || m.server_token !== this.serverToken) return "room keys do not match";
+    if (this.link) return "the room already has its device side";
+    if (this.ended) return "the call has ended";
+    this.link = link;
+    link.on("close", () => { this.link = null; this.abort("worker-lost"); });
+    return null;
+  }
+
+  async openMedia(host: string): Promise<number> {
+    this.media = createSocket("udp4");
+    this.media.on("message", (packet, from) => this.onMedia(packet, from));
+    await new Promise<void>((r) => this.media!.bind(0, host, () => r()));
+    return this.media.address().port;
+  }
+
+  /** A decision of the device, relayed by the worker. */
+  workerOp(op: string): void {
+    const by = "device";
+    if (op === "accept" && this.userIsCaller && this.state === STATE.CALLING) this.talk(by);
+    else if (op === "reject" && this.state === STATE.CALLING) this.set(STATE.REJECTED, REASON.REJECTED, by);
+    else if (op === "busy" && this.state === STATE.CALLING) this.set(STATE.BUSY, REASON.UNKNOWN, by);
+    else if (op === "cancel" && !this.userIsCaller && this.state === STATE.CALLING) this.set(STATE.CANCELLED, REASON.MANUAL, by);
+    else if (op === "hangup" && this.state === STATE.TALKING) this.set(this.userIsCaller ? STATE.CALLEE_HUNG_UP : STATE.CALLER_HUNG_UP, REASON.MANUAL, by);
+    else if (op === "hangup" && this.state === STATE.CALLING) this.set(this.userIsCaller ? STATE.REJECTED : STATE.CANCELLED, this.userIsCaller ? REASON.REJECTED : REASON.MANUAL, by);
+    else this.tell({ error: `${op} not possible in state ${this.state}` });
+  }
+
+  private onMedia(packet: Buffer, from: RemoteInfo): void {
+    if (!this.workerAddr || this.workerAddr.port !== from.port) this.workerAddr = from;
+    if (packet.length < 12 || packet[0] >> 6 !== 2) return; // the worker's empty hello, or not RTP
+    if (this.state !== STATE.TALKING) return;
+    this.received.packets++;
+    this.received.bytes += packet.length - 12;
+    this.received.payload_types.add(packet[1] & 0x7f);
+    this.received.ssrcs.add(packet.readUInt32BE(8));
+    if (this.recordedBytes < MAX_RECORDED_BYTES) {
+      this.recording.push(Buffer.from(packet.subarray(12)));
+      this.recordedBytes += packet.length - 12;
+    }
+  }
+
+  private sendFrame(index: number): void {
+    if (!this.media || !this.workerAddr) return;
+    const header = Buffer.alloc(12);
+    header[0] = 0x80;
+    header[1] = 0; // PCMU
+    header.writeUInt16BE(index & 0xffff, 2);
+    header.writeUInt32BE((index * FRAME_SAMPLES) >>> 0, 4);
+    header.writeUInt32BE(this.ssrc, 8);
+    this.media.send(Buffer.concat([header, this.speech.frame(index)]), this.workerAddr.port, this.workerAddr.address);
+    this.sent++;
+  }
+
+  private set(state: number, reason: number, by: string): void {
+    if (this.ended) return;
+    this.state = state;
+    this.reason = reason;
+    this.history.push({ at: Date.now(), state, reason, by });
+    this.tell({ state, reason });
+    if (this.ended) this.close();
+  }
+
+  private tell(m: Record<string, unknown>): void {
+    if (this.link?.writable) this.link.write(JSON.stringify(m) + "\n");
+  }
+
+  private later(ms: number, fn: () => void): void { this.timers.push(setTimeout(fn, ms)); }
+
+  close(): void {
+    this.timers.forEach(clearTimeout);
+    if (this.speechTimer) clearInterval(this.speechTimer);
+    this.speechTimer = null;
+    const media = this.media;
+    this.media = null;
+    if (media) setTimeout(() => media.close(), 50); // let the last packets land before the port goes
+    const link = this.link;
+    if (link) setTimeout(() => link.end(), 20);
+  }
+
+  summary() {
+    return { roomid: this.id, sn: this.sn, openid: this.openid, room_type: this.roomType, caller: this.userIsCaller ? "user" : "device",
+      state: this.state, reason: this.reason, history: this.history, sent_packets: this.sent,
+      received: { packets: this.received.packets, bytes: this.received.bytes, payload_types: [...this.received.payload_types], ssrcs: [...this.received.ssrcs] } };
+  }
+}
