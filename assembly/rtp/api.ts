@@ -12,6 +12,8 @@ import { RtcpReportBlock, reportBlockNew, reportBlockRead, RTCP_REPORT_BLOCK } f
 import { RtcpSummary, rtcpParse, rtcpSummaryNew } from "./rtcp_parse";
 import { rtcpWriteBye, rtcpWriteRr, rtcpWriteSdesCname, rtcpWriteSr } from "./rtcp_write";
 import { sourceReportsBlock } from "./rtcp_report";
+import { G711_CLOCK_RATE, PT_PCMA, PT_PCMU, g711Receive } from "./payload_g711";
+import { OPUS_CLOCK_RATE, opusReceive } from "./payload_opus";
 
 const header: RtpHeader = rtpHeaderNew();
 const rx: RtpDepacketiser = depacketiserNew();
@@ -76,12 +78,26 @@ export const RX_FIELD_EXTENDED_MAX: i32 = 11;
 export const RX_FIELD_SSRC: i32 = 12;
 export const RX_FIELD_PROBATION: i32 = 13;
 
+// The payload format of the receive stream decides how a payload is checked: PT 0 and 8 are
+// G.711 (8 kHz), a 48 kHz stream on a dynamic type is Opus, anything else is taken as it is.
+const RX_GENERIC: i32 = 0;
+const RX_G711: i32 = 1;
+const RX_OPUS: i32 = 2;
+let rxFormat: i32 = RX_GENERIC;
+
 export function apiRxInit(payloadType: i32, clockRate: i32, ssrc: u32): i32 {
-  return depacketiserInit(rx, payloadType, clockRate, ssrc);
+  const g711 = payloadType == PT_PCMU || payloadType == PT_PCMA;
+  if (g711 && clockRate != G711_CLOCK_RATE) return E_ARG;
+  const status = depacketiserInit(rx, payloadType, clockRate, ssrc);
+  if (status < 0) return status;
+  rxFormat = g711 ? RX_G711 : payloadType >= 96 && clockRate == OPUS_CLOCK_RATE ? RX_OPUS : RX_GENERIC;
+  return 0;
 }
 
 export function apiRxPush(ptr: usize, len: i32, arrivalMs: u32): i32 {
   if (!inMemory(ptr, len)) return E_ARG;
+  if (rxFormat == RX_G711) return g711Receive(rx, ptr, len, arrivalMs);
+  if (rxFormat == RX_OPUS) return opusReceive(rx, ptr, len, arrivalMs);
   return depacketiserPush(rx, ptr, len, arrivalMs);
 }
 

@@ -1,24 +1,16 @@
 // Opus over RTP (RFC 7587): the RTP clock is 48 kHz whatever rate the encoder codes at, the
 // payload type is dynamic (111 by default here, as most stacks offer it), and each payload is
 // exactly one Opus packet (RFC 6716 3), whose TOC byte says how many samples it holds.
-import { E_MALFORMED } from "../abi/errors";
 import { opusPacketSamples } from "../codec/opus_toc";
 import { RtpPacketiser, packetiserWrite } from "./packetiser";
 import { RtpDepacketiser, depacketiserCheck, depacketiserCommit } from "./depacketiser";
 
 export const PT_OPUS_DEFAULT: i32 = 111;
 export const OPUS_CLOCK_RATE: i32 = 48000;
-// RFC 6716 caps a packet at 120 ms.
-export const OPUS_MAX_PACKET_SAMPLES: i32 = 5760;
 
-// Samples per channel at 48 kHz in the one Opus packet at [ptr, ptr+len), or an error.
-export function opusPayloadSamples(ptr: usize, len: i32): i32 {
-  if (len <= 0) return E_MALFORMED;
-  const samples = opusPacketSamples(ptr, len);
-  if (samples < 0) return samples;
-  if (samples == 0 || samples > OPUS_MAX_PACKET_SAMPLES) return E_MALFORMED;
-  return samples;
-}
+// Samples per channel at 48 kHz in the one Opus packet at [ptr, ptr+len) (120..5760), or the
+// error the framing rules give (an empty payload included).
+@inline export function opusPayloadSamples(ptr: usize, len: i32): i32 { return opusPacketSamples(ptr, len); }
 
 // Sends one Opus packet; the timestamp advances by its duration at 48 kHz.
 export function opusSend(p: RtpPacketiser, out: usize, cap: i32, payload: usize, length: i32): i32 {
