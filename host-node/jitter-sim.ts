@@ -1,0 +1,151 @@
+// Replays a packet trace through a jitter buffer, the same way for every implementation, and
+// scores what it played. docs/jitter-buffer.md states these semantics; in short:
+// - a playout clock ticks every 20 ms from the first arrival in the trace (t0);
+// - at each tick, first every packet with arrival_ms <= tick is put (in arrival order), then the
+//   buffer is asked for one frame;
+// - after the last arrival the clock runs on for DRAIN_MS so buffered packets can still play;
+// - RTP timestamps are send_ms at 8 kHz (G.711, 160 units a frame), wrapping at 2^32.
+// Scores: packets (distinct), played (distinct packets returned), lost (never arrived),
+// late (arrived but never played: after their playout time, or discarded by the buffer),
+// concealed (ticks after the first frame answered with concealment), and the delay of each
+// played packet, its playout tick minus its send_ms (mean and 95th percentile, nearest rank).
+import { Image } from "./image.js";
+import type { Trace } from "./jitter-trace.js";
+
+export const FRAME_MS = 20;
+export const CLOCK_KHZ = 8;
+export const DRAIN_MS = 3000;
+export const DEFAULT_CAPACITY = 32;
+
+export interface JitterSimResult {
+  packets: number;
+  played: number;
+  late: number;
+  lost: number;
+  concealed: number;
+  mean_delay_ms: number;
+  p95_delay_ms: number;
+}
+
+/** What is put before one tick, and the tick's time (ms after t0). */
+export interface Tick {
+  atMs: number;
+  puts: Array<{ id: number; seq: number; ts: number; arrivalMs: number }>;
+}
+
+export const SILENCE = -1;
+export const CONCEAL = -2;
+/** One outcome per tick: the id of the packet played, SILENCE or CONCEAL. */
+export type Outcome = number;
+
+export function rtpTimestamp(sendMs: number): number {
+  return Number(BigInt.asUintN(32, BigInt(Math.round(sendMs * CLOCK_KHZ))));
+}
+
+export function schedule(trace: Trace): { t0: number; ticks: Tick[] } {
+  const arrivals: Array<{ id: number; seq: number; ts: number; arrivalMs: number; order: number }> = [];
+  let order = 0;
+  const sendOf = new Map(trace.packets.map((p) => [p.id, p.sendMs]));
+  for (const r of trace.rows) {
+    if (r.arrivalMs === null) continue;
+    arrivals.push({ id: r.id, seq: r.seq, ts: rtpTimestamp(sendOf.get(r.id)!), arrivalMs: r.arrivalMs, order: order++ });
+  }
+  arrivals.sort((a, b) => a.arrivalMs - b.arrivalMs || a.order - b.order);
+  const ticks: Tick[] = [];
+  if (arrivals.length === 0) return { t0: 0, ticks };
+  const t0 = arrivals[0].arrivalMs;
+  const end = arrivals[arrivals.length - 1].arrivalMs - t0 + DRAIN_MS;
+  let next = 0;
+  for (let at = 0; at <= end; at += FRAME_MS) {
+    const puts: Tick["puts"] = [];
+    while (next < arrivals.length && arrivals[next].arrivalMs - t0 <= at) {
+      const a = arrivals[next++];
+      puts.push({ id: a.id, seq: a.seq, ts: a.ts, arrivalMs: a.arrivalMs - t0 });
+    }
+    ticks.push({ atMs: at, puts });
+  }
+  return { t0, ticks };
+}
+
+export function score(trace: Trace, t0: number, ticks: Tick[], outcomes: Outcome[]): JitterSimResult {
+  const sendOf = new Map(trace.packets.map((p) => [p.id, p.sendMs]));
+  const firstPlay = new Map<number, number>();
+  let concealed = 0;
+  let startedAt = -1;
+  outcomes.forEach((o, i) => {
+    if (o >= 0 || (o !== SILENCE && o !== CONCEAL)) {
+      if (!sendOf.has(o)) throw new Error(`implementation played packet ${o}, which is not in the trace`);
+      if (!firstPlay.has(o)) firstPlay.set(o, t0 + ticks[i].atMs);
+      if (startedAt < 0) startedAt = i;
+    } else if (o === CONCEAL && startedAt >= 0) concealed++;
+  });
+  const delays = [...firstPlay].map(([id, at]) => at - sendOf.get(id)!).sort((a, b) => a - b);
+  const lost = trace.packets.filter((p) => p.arrivals.length === 0).length;
+  const played = firstPlay.size;
+  const mean = delays.length ? delays.reduce((s, d) => s + d, 0) / delays.length : 0;
+  const p95 = delays.length ? delays[Math.max(0, Math.ceil(0.95 * delays.length) - 1)] : 0;
+  return {
+    packets: trace.packets.length,
+    played,
+    late: trace.packets.length - lost - played,
+    lost,
+    concealed,
+    mean_delay_ms: Math.round(mean * 100) / 100,
+    p95_delay_ms: Math.round(p95 * 100) / 100,
+  };
+}
+
+// Our buffer, in the built image. The payload carries the packet id so output names input.
+export const KIND_SILENCE = 0;
+export const KIND_FRAME = 1;
+export const KIND_CONCEAL = 2;
+export const KIND_FEC = 3;
+export const G711_FRAME_BYTES = FRAME_MS * CLOCK_KHZ;
+
+export interface OursOptions {
+  capacity?: number;
+  /** Added to every time handed to the image (its clock is u32 ms): tests clock wrap. */
+  clockOffsetMs?: number;
+  image?: Image;
+}
+
+export function runOurs(ticks: Tick[], options: OursOptions = {}): Outcome[] {
+  const image = options.image ?? Image.load();
+  const x = image.exports;
+  const offset = options.clockOffsetMs ?? 0;
+  const r = x.vsdk_jitter_init(0, FRAME_MS, options.capacity ?? DEFAULT_CAPACITY);
+  if (r < 0) throw new Error(`vsdk_jitter_init failed: ${r}`);
+  const io = image.ioPtr;
+  const out = io + 1024;
+  const view = () => new DataView(image.exports.memory.buffer);
+  const outcomes: Outcome[] = [];
+  for (const tick of ticks) {
+    for (const p of tick.puts) {
+      const v = view();
+      for (let i = 0; i < G711_FRAME_BYTES; i += 4) v.setUint32(io + i, 0xffffffff);
+      v.setInt32(io, p.id, true);
+      x.vsdk_jitter_put(p.seq, p.ts >>> 0, (Math.floor(p.arrivalMs) + offset) >>> 0, io, G711_FRAME_BYTES);
+    }
+    const g = x.vsdk_jitter_get((tick.atMs + offset) >>> 0, out, 1024);
+    if (g < 0) throw new Error(`vsdk_jitter_get failed: ${g}`);
+    const kind = g & 0xff;
+    if (kind === KIND_FRAME) outcomes.push(view().getInt32(out, true));
+    else if (kind === KIND_CONCEAL || kind === KIND_FEC) outcomes.push(CONCEAL);
+    else outcomes.push(SILENCE);
+  }
+  return outcomes;
+}
+
+/** The buffer's own counters after a run (assembly/jitter/buffer.ts order). */
+export const STAT_NAMES = ["received", "played", "late", "duplicates", "lost", "concealed", "inserted",
+  "dropped", "silence", "rejected", "resets", "buffered", "target_ms", "delay_ms"] as const;
+
+export function readStats(image: Image): Record<(typeof STAT_NAMES)[number], number> {
+  const at = image.ioPtr + 1536;
+  const n = image.exports.vsdk_jitter_stats(at, 256);
+  if (n < 0) throw new Error(`vsdk_jitter_stats failed: ${n}`);
+  const v = new DataView(image.exports.memory.buffer);
+  const out = {} as Record<(typeof STAT_NAMES)[number], number>;
+  STAT_NAMES.forEach((name, i) => { out[name] = i < 12 ? v.getUint32(at + 4 * i, true) : v.getInt32(at + 4 * i, true); });
+  return out;
+}

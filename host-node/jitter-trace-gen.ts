@@ -1,0 +1,132 @@
+// Synthetic network traces for the jitter buffer, deterministic from a seed: random loss,
+// Gilbert-Elliott loss bursts, delay spikes, reordering, clock drift, talkspurt gaps, sequence and
+// timestamp wrap. Each kind stresses one thing; "mixed" has them all. 20 ms packets.
+import { traceToCsv } from "./jitter-trace.js";
+
+export interface TraceSpec {
+  kind: TraceKind;
+  seed: number;
+  /** Packets sent (talkspurt gaps add time but no packets). */
+  packets: number;
+}
+
+export const TRACE_KINDS = ["clean", "random-loss", "bursty-loss", "spikes", "reorder", "drift-fast",
+  "drift-slow", "talkspurts", "wrap", "heavy-jitter", "mixed"] as const;
+export type TraceKind = (typeof TRACE_KINDS)[number];
+
+export interface GeneratedRow { seq: number; sendMs: number; arrivalMs: number | null }
+
+/** A small, fast, seedable PRNG (mulberry32): same seed, same trace, on every machine. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Model {
+  baseDelayMs: number;
+  jitterMeanMs: number;        // mean of the exponential part of the delay
+  jitterGaussMs: number;       // standard deviation of a gaussian part
+  lossRate: number;            // independent loss
+  gilbert?: { pGoodToBad: number; pBadToGood: number; lossInBad: number };
+  spikes?: { everyMs: number; heightMs: [number, number] };
+  reorder?: { rate: number; extraMs: [number, number] };
+  driftPpm: number;            // sender clock faster (+) or slower (-) than the receiver's
+  talkspurts?: { talkMeanMs: number; silenceMeanMs: number };
+  startSeq?: number;
+  startSendMs?: number;
+  duplicateRate: number;
+}
+
+function modelOf(kind: TraceKind, rnd: () => number): Model {
+  const m: Model = { baseDelayMs: 40, jitterMeanMs: 6, jitterGaussMs: 3, lossRate: 0, driftPpm: 0, duplicateRate: 0 };
+  switch (kind) {
+    case "clean": break;
+    case "random-loss": m.lossRate = 0.03; m.jitterMeanMs = 10; break;
+    case "bursty-loss": m.gilbert = { pGoodToBad: 0.02, pBadToGood: 0.25, lossInBad: 0.8 }; m.jitterMeanMs = 8; break;
+    case "spikes": m.spikes = { everyMs: 8000, heightMs: [120, 400] }; m.jitterMeanMs = 5; break;
+    case "reorder": m.reorder = { rate: 0.1, extraMs: [10, 50] }; m.jitterMeanMs = 8; m.duplicateRate = 0.01; break;
+    case "drift-fast": m.driftPpm = 300 + Math.round(rnd() * 200); m.jitterMeanMs = 8; break;
+    case "drift-slow": m.driftPpm = -(300 + Math.round(rnd() * 200)); m.jitterMeanMs = 8; break;
+    case "talkspurts": m.talkspurts = { talkMeanMs: 1500, silenceMeanMs: 900 }; m.jitterMeanMs = 12; m.lossRate = 0.01; break;
+    case "wrap": m.startSeq = 65536 - 200; m.startSendMs = 2 ** 29 - 4000; m.jitterMeanMs = 10; m.lossRate = 0.01; break;
+    case "heavy-jitter": m.jitterMeanMs = 35; m.jitterGaussMs = 10; m.lossRate = 0.01; break;
+    case "mixed":
+      m.jitterMeanMs = 12; m.lossRate = 0.01;
+      m.gilbert = { pGoodToBad: 0.01, pBadToGood: 0.3, lossInBad: 0.7 };
+      m.spikes = { everyMs: 15000, heightMs: [100, 300] };
+      m.reorder = { rate: 0.05, extraMs: [10, 40] };
+      m.driftPpm = rnd() < 0.5 ? 250 : -250;
+      m.talkspurts = { talkMeanMs: 2000, silenceMeanMs: 700 };
+      m.startSeq = 65536 - 500;
+      m.duplicateRate = 0.005;
+      break;
+  }
+  return m;
+}
+
+function gaussian(rnd: () => number): number {
+  const u = Math.max(rnd(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rnd());
+}
+
+export function generateTrace(spec: TraceSpec): GeneratedRow[] {
+  const rnd = prng(spec.seed * 2654435761 + TRACE_KINDS.indexOf(spec.kind));
+  const m = modelOf(spec.kind, rnd);
+  const rows: GeneratedRow[] = [];
+  let seq = m.startSeq ?? Math.floor(rnd() * 65536);
+  let sendMs = m.startSendMs ?? Math.floor(rnd() * 1_000_000);
+  const origin = sendMs;
+  let bad = false;
+  let talkLeft = m.talkspurts ? -Math.log(1 - rnd()) * m.talkspurts.talkMeanMs : Infinity;
+  let nextSpike = m.spikes ? m.spikes.everyMs * (0.5 + rnd()) : Infinity;
+  let spikeStart = -Infinity;
+  let spikeHeight = 0;
+  let prevArrival = -Infinity;
+  for (let i = 0; i < spec.packets; i++) {
+    // The sender's clock runs at (1 + ppm) of the receiver's: its 20 ms are shorter when fast.
+    const elapsed = sendMs - origin;
+    const realSend = origin + elapsed / (1 + m.driftPpm * 1e-6);
+    if (realSend - origin >= nextSpike) {
+      spikeStart = realSend;
+      spikeHeight = m.spikes!.heightMs[0] + rnd() * (m.spikes!.heightMs[1] - m.spikes!.heightMs[0]);
+      nextSpike += m.spikes!.everyMs * (0.5 + rnd());
+    }
+    // A spike is a queue that builds at once and drains at real time: packets bunch up behind it.
+    const spike = Math.max(0, spikeHeight - (realSend - spikeStart));
+    let delay = m.baseDelayMs + -Math.log(1 - rnd()) * m.jitterMeanMs + Math.abs(gaussian(rnd)) * m.jitterGaussMs + spike;
+    if (m.reorder && rnd() < m.reorder.rate) delay += m.reorder.extraMs[0] + rnd() * (m.reorder.extraMs[1] - m.reorder.extraMs[0]);
+    let arrival = realSend + delay;
+    // Queues keep their order: a spike's packets cannot overtake each other (only "reorder" does).
+    if (spike > 0) arrival = Math.max(arrival, prevArrival);
+    prevArrival = arrival;
+    let lost = rnd() < m.lossRate;
+    if (m.gilbert) {
+      bad = bad ? rnd() >= m.gilbert.pBadToGood : rnd() < m.gilbert.pGoodToBad;
+      if (bad && rnd() < m.gilbert.lossInBad) lost = true;
+    }
+    const row = { seq, sendMs: Math.round(sendMs), arrivalMs: lost ? null : Math.round(arrival) };
+    rows.push(row);
+    if (!lost && rnd() < m.duplicateRate) rows.push({ ...row, arrivalMs: row.arrivalMs! + Math.round(rnd() * 30) });
+    seq = (seq + 1) & 0xffff;
+    sendMs += 20;
+    if (m.talkspurts) {
+      talkLeft -= 20;
+      if (talkLeft <= 0) {
+        // Silence: no packets, but the sender's clock (and timestamps) move on.
+        sendMs += 20 * Math.max(1, Math.round(-Math.log(1 - rnd()) * m.talkspurts.silenceMeanMs / 20));
+        talkLeft = -Math.log(1 - rnd()) * m.talkspurts.talkMeanMs;
+      }
+    }
+  }
+  return rows;
+}
+
+export function generateTraceCsv(spec: TraceSpec): string {
+  return traceToCsv(generateTrace(spec));
+}
