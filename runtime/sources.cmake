@@ -1,0 +1,13 @@
+# Source lists shared by every build of the runtime (root CMake, FreeRTOS port, ESP-IDF component).
+set(VSDK_RUNTIME_DIR "${CMAKE_CURRENT_LIST_DIR}")
+set(VSDK_RUNTIME_SOURCES
+  ${VSDK_RUNTIME_DIR}/src/api.c
+  ${VSDK_RUNTIME_DIR}/src/engine.c
+  ${VSDK_RUNTIME_DIR}/src/heap.c
+  ${VSDK_RUNTIME_DIR}/src/image_scan.c
+  ${VSDK_RUNTIME_DIR}/src/strerror.c
+  ${VSDK_RUNTIME_DIR}/src/wx_compat.c
+  ${VSDK_RUNTIME_DIR}/../host-shims/src/imports.c)
+set(VSDK_RUNTIME_INCLUDE_DIRS
+  ${VSDK_RUNTIME_DIR}/include
+  ${VSDK_RUNTIME_DIR}/../host-shims/include)

@@ -1,0 +1,212 @@
+/* The public verbs (vsdk.h) over the engine. Each verb is one export of the image; the
+ * conventions for passing strings and PCM through the image's I/O buffer are in docs/runtime.md.
+ * The runtime is a single instance, as firmware expects (one SDK per device). */
+#include <string.h>
+#include "vsdk.h"
+#include "engine.h"
+#include "heap.h"
+#include "sdk_wasm.h"
+
+static vsdk_engine_t engine;
+static const vsdk_platform_t *platform;
+
+static void lock(void) { if (platform && platform->lock) platform->lock(platform->ctx); }
+static void unlock(void) { if (platform && platform->unlock) platform->unlock(platform->ctx); }
+
+static int32_t now_ms(void) {
+  return platform && platform->clock_ms ? (int32_t)platform->clock_ms(platform->ctx) : 0;
+}
+
+/* One export call under the lock; returns the export's result, or the runtime's error. */
+static int call(const char *name, int argc, const int32_t *argv) {
+  int32_t result = 0;
+  lock();
+  int rc = vsdk_engine_call(&engine, name, argc, argv, &result);
+  unlock();
+  return rc < 0 ? rc : result;
+}
+
+/* The I/O buffer's place in linear memory and its capacity (unlocked; callers hold the lock). */
+static int io_region(uint8_t **at, uint32_t *capacity) {
+  int32_t ptr = 0, cap = 0;
+  int rc = vsdk_engine_call(&engine, "vsdk_io_buffer", 0, NULL, &ptr);
+  if (rc == VSDK_OK) rc = vsdk_engine_call(&engine, "vsdk_io_capacity", 0, NULL, &cap);
+  if (rc != VSDK_OK) return rc;
+  uint32_t size;
+  uint8_t *mem = vsdk_engine_memory(&engine, &size);
+  if (!mem || ptr < 0 || cap < 0 || (uint32_t)ptr > size || (uint32_t)cap > size - (uint32_t)ptr) return VSDK_E_IMAGE;
+  *at = mem + ptr;
+  *capacity = (uint32_t)cap;
+  return VSDK_OK;
+}
+
+int vsdk_init(const vsdk_config_t *config, const uint8_t *image, uint32_t len) {
+  if (!config || !config->platform) return VSDK_E_ARG;
+  if (engine.runtime) return VSDK_E_STATE;
+  platform = config->platform;
+  vsdk_heap_set_limit(config->heap_limit_bytes);
+  engine.stack_bytes = config->stack_bytes ? config->stack_bytes : VSDK_DEFAULT_STACK_BYTES;
+  engine.memory_limit = config->memory_limit_bytes ? config->memory_limit_bytes : VSDK_DEFAULT_MEMORY_LIMIT;
+  engine.compile_eagerly = config->compile_eagerly;
+  engine.host.platform = config->platform;
+  engine.host.on_event = config->on_event;
+  engine.host.event_arg = config->event_arg;
+  if (!image) { image = vsdk_sdk_wasm; len = vsdk_sdk_wasm_len; }
+  lock();
+  int rc = vsdk_engine_load(&engine, image, len);
+  /* Signalling starts from the stored identity. Its result (e.g. not provisioned yet) is not
+   * the runtime's: the image reports it through events and vsdk_is_registered(). A media-only
+   * image has no vsdk_device_init. */
+  int32_t now = now_ms(), started;
+  if (rc == VSDK_OK) vsdk_engine_call(&engine, "vsdk_device_init", 1, &now, &started);
+  unlock();
+  return rc;
+}
+
+void vsdk_deinit(void) {
+  lock();
+  vsdk_engine_free(&engine);
+  unlock();
+  platform = NULL;
+}
+
+int vsdk_load_image(const uint8_t *image, uint32_t len) {
+  if (!platform) return VSDK_E_NOT_INIT;
+  lock();
+  int rc = vsdk_engine_load(&engine, image, len);
+  unlock();
+  return rc;
+}
+
+/* A verb whose only argument is the current time. */
+static int timed(const char *name) {
+  int32_t now = now_ms();
+  return call(name, 1, &now);
+}
+
+int vsdk_register(void) { return timed("vsdk_device_register"); }
+int vsdk_is_registered(void) { return call("vsdk_device_is_registered", 0, NULL); }
+int vsdk_answer(void) { return timed("vsdk_signal_answer"); }
+int vsdk_reject(void) { return timed("vsdk_signal_reject"); }
+int vsdk_hangup(void) { return timed("vsdk_signal_hangup"); }
+
+int vsdk_tick(uint32_t now) {
+  int32_t arg = (int32_t)now;
+  return call("vsdk_signal_tick", 1, &arg);
+}
+
+int vsdk_call(const char *openid, int room_type, const char *payload) {
+  if (!openid || (room_type != 0 && room_type != 1)) return VSDK_E_ARG;
+  if (!payload) payload = "";
+  size_t id_len = strlen(openid), payload_len = strlen(payload);
+  lock();
+  uint8_t *io;
+  uint32_t cap;
+  int rc = io_region(&io, &cap);
+  if (rc == VSDK_OK && (id_len > cap || payload_len > cap - id_len)) rc = VSDK_E_NOSPACE;
+  int32_t result = 0;
+  if (rc == VSDK_OK) {
+    int32_t io_ptr = 0;
+    vsdk_engine_call(&engine, "vsdk_io_buffer", 0, NULL, &io_ptr);
+    memcpy(io, openid, id_len);
+    memcpy(io + id_len, payload, payload_len);
+    /* now, room type, where the strings are, openid length, payload length, custom query length */
+    int32_t argv[6] = { now_ms(), room_type, io_ptr, (int32_t)id_len, (int32_t)payload_len, 0 };
+    rc = vsdk_engine_call(&engine, "vsdk_signal_call", 6, argv, &result);
+  }
+  unlock();
+  return rc < 0 ? rc : result;
+}
+
+int vsdk_audio_in(const int16_t *pcm, int samples) {
+  if (!pcm || samples < 0) return VSDK_E_ARG;
+  lock();
+  uint8_t *io;
+  uint32_t cap;
+  int rc = io_region(&io, &cap);
+  if (rc == VSDK_OK && (uint32_t)samples * 2u > cap) rc = VSDK_E_NOSPACE;
+  int32_t result = 0;
+  if (rc == VSDK_OK) {
+    memcpy(io, pcm, (size_t)samples * 2u);
+    int32_t arg = samples;
+    rc = vsdk_engine_call(&engine, "vsdk_media_capture", 1, &arg, &result);
+  }
+  unlock();
+  return rc < 0 ? rc : result;
+}
+
+int vsdk_audio_out(int16_t *pcm, int max_samples) {
+  if (!pcm || max_samples < 0) return VSDK_E_ARG;
+  lock();
+  uint8_t *io;
+  uint32_t cap;
+  int rc = io_region(&io, &cap);
+  int32_t result = 0;
+  if (rc == VSDK_OK) {
+    int32_t arg = (uint32_t)max_samples * 2u > cap ? (int32_t)(cap / 2u) : max_samples;
+    rc = vsdk_engine_call(&engine, "vsdk_media_playout", 1, &arg, &result);
+    if (rc == VSDK_OK && result > arg) rc = VSDK_E_IMAGE;
+    if (rc == VSDK_OK && result > 0) memcpy(pcm, io, (size_t)result * 2u);
+  }
+  unlock();
+  return rc < 0 ? rc : result;
+}
+
+int vsdk_call_export(const char *name, int argc, const int32_t *argv, int32_t *result) {
+  if (!name) return VSDK_E_ARG;
+  lock();
+  /* Not the cached path: names from tools are not static, so look them up each time. */
+  IM3Function fn = NULL;
+  int rc = engine.runtime ? VSDK_OK : VSDK_E_NOT_INIT;
+  if (rc == VSDK_OK && m3_FindFunction(&fn, engine.runtime, name) != m3Err_none) rc = VSDK_E_UNSUPPORTED;
+  if (rc == VSDK_OK) rc = vsdk_engine_call(&engine, m3_GetFunctionName(fn), argc, argv, result);
+  unlock();
+  return rc;
+}
+
+static int io_copy(void *data, uint32_t len, uint32_t offset, int into_image) {
+  if (!data && len) return VSDK_E_ARG;
+  lock();
+  uint8_t *io;
+  uint32_t cap;
+  int rc = io_region(&io, &cap);
+  if (rc == VSDK_OK && (offset > cap || len > cap - offset)) rc = VSDK_E_NOSPACE;
+  if (rc == VSDK_OK) {
+    if (into_image) memcpy(io + offset, data, len);
+    else memcpy(data, io + offset, len);
+    rc = (int)len;
+  }
+  unlock();
+  return rc;
+}
+
+int vsdk_io_write(const void *data, uint32_t len, uint32_t offset) { return io_copy((void *)data, len, offset, 1); }
+int vsdk_io_read(void *data, uint32_t len, uint32_t offset) { return io_copy(data, len, offset, 0); }
+
+int vsdk_last_trap(uint32_t *line, uint32_t *column, const char **message) {
+  if (!engine.traps) return VSDK_E_STATE;
+  if (line) *line = engine.trap_line;
+  if (column) *column = engine.trap_column;
+  if (message) *message = engine.trap_message;
+  return VSDK_OK;
+}
+
+int vsdk_get_stats(vsdk_stats_t *stats) {
+  if (!stats) return VSDK_E_ARG;
+  memset(stats, 0, sizeof *stats);
+  lock();
+  stats->abi_version = engine.abi_version;
+  stats->image_bytes = engine.image_len;
+  uint32_t size = 0;
+  vsdk_engine_memory(&engine, &size);
+  stats->linear_memory_bytes = size;
+  int32_t used = 0;
+  if (engine.runtime) vsdk_engine_call(&engine, "vsdk_memory_used", 0, NULL, &used);
+  stats->linear_memory_used = (uint32_t)used;
+  stats->heap_in_use = vsdk_heap_in_use();
+  stats->heap_peak = vsdk_heap_peak();
+  stats->traps = engine.traps;
+  stats->images_refused = engine.refused;
+  unlock();
+  return VSDK_OK;
+}
