@@ -103,8 +103,8 @@ export class Cloud {
       if (answer !== undefined && !res.headersSent) sendJson(res, 200, answer);
     } catch (err) {
       if (err instanceof ApiError) {
+        if (err.status === 413) res.setHeader("connection", "close"); // the rest of an oversize body is not worth reading
         sendJson(res, err.status, { error: err.error, code: err.code, ...err.extra });
-        if (err.status === 413) req.socket.end(); // the rest of an oversize body is not worth reading
       } else {
         this.log.error("request failed", { path: url.pathname, error: err instanceof Error ? err.stack : String(err) });
         if (!res.headersSent) sendJson(res, 500, { error: "internal", code: -1010 });
