@@ -53,8 +53,13 @@ int vsdk_init(const vsdk_config_t *config, const uint8_t *image, uint32_t len);
 void vsdk_deinit(void);
 
 /* Replaces the running image (OTA): the new one is checked and started beside the old one and
- * only then swapped in. On any error the previous image keeps running, untouched. */
-int vsdk_load_image(const uint8_t *image, uint32_t len);
+ * only then swapped in. On any error the previous image keeps running, untouched.
+ * expected_sha256: the digest from the OTA announcement (NULL skips it). Without it only the
+ * structure is checked, and an image cut exactly at a section boundary is still valid wasm. */
+int vsdk_load_image(const uint8_t *image, uint32_t len, const uint8_t expected_sha256[32]);
+
+/* Stores the device's identity, once at manufacture: JSON {"sn","secret","cloud"}. */
+int vsdk_provision(const char *json);
 
 /* Device and calls. openid and payload are UTF-8, NUL-terminated. room_type: 0 voice, 1 video. */
 int vsdk_register(void);

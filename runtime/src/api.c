@@ -70,8 +70,17 @@ void vsdk_deinit(void) {
   platform = NULL;
 }
 
-int vsdk_load_image(const uint8_t *image, uint32_t len) {
+int vsdk_load_image(const uint8_t *image, uint32_t len, const uint8_t expected_sha256[32]) {
   if (!platform) return VSDK_E_NOT_INIT;
+  if (expected_sha256) {
+    /* The OTA manifest's digest: a truncated or altered download never reaches wasm3. */
+    uint8_t digest[32];
+    if (!platform->sha256) return VSDK_E_UNSUPPORTED;
+    if (!image || platform->sha256(platform->ctx, image, len, digest) != 32 || memcmp(digest, expected_sha256, 32) != 0) {
+      engine.refused++;
+      return VSDK_E_IMAGE;
+    }
+  }
   lock();
   int rc = vsdk_engine_load(&engine, image, len);
   unlock();
@@ -93,6 +102,25 @@ int vsdk_hangup(void) { return timed("vsdk_signal_hangup"); }
 int vsdk_tick(uint32_t now) {
   int32_t arg = (int32_t)now;
   return call("vsdk_signal_tick", 1, &arg);
+}
+
+int vsdk_provision(const char *json) {
+  if (!json) return VSDK_E_ARG;
+  size_t len = strlen(json);
+  lock();
+  uint8_t *io;
+  uint32_t cap;
+  int32_t io_ptr = 0, result = 0;
+  int rc = io_region(&io, &cap);
+  if (rc == VSDK_OK && len > cap) rc = VSDK_E_NOSPACE;
+  if (rc == VSDK_OK) rc = vsdk_engine_call(&engine, "vsdk_io_buffer", 0, NULL, &io_ptr);
+  if (rc == VSDK_OK) {
+    memcpy(io, json, len);
+    int32_t argv[2] = { io_ptr, (int32_t)len };
+    rc = vsdk_engine_call(&engine, "vsdk_device_provision", 2, argv, &result);
+  }
+  unlock();
+  return rc < 0 ? rc : result;
 }
 
 int vsdk_call(const char *openid, int room_type, const char *payload) {
@@ -158,7 +186,9 @@ int vsdk_call_export(const char *name, int argc, const int32_t *argv, int32_t *r
   /* Not the cached path: names from tools are not static, so look them up each time. */
   IM3Function fn = NULL;
   int rc = engine.runtime ? VSDK_OK : VSDK_E_NOT_INIT;
-  if (rc == VSDK_OK && m3_FindFunction(&fn, engine.runtime, name) != m3Err_none) rc = VSDK_E_UNSUPPORTED;
+  M3Result found = rc == VSDK_OK ? m3_FindFunction(&fn, engine.runtime, name) : m3Err_none;
+  if (found == m3Err_functionLookupFailed) rc = VSDK_E_UNSUPPORTED;
+  else if (found != m3Err_none) rc = VSDK_E_ENGINE;
   if (rc == VSDK_OK) rc = vsdk_engine_call(&engine, m3_GetFunctionName(fn), argc, argv, result);
   unlock();
   return rc;

@@ -103,27 +103,34 @@ void vsdk_engine_free(vsdk_engine_t *e) {
   memset(e->cache, 0, sizeof e->cache);
 }
 
-static IM3Function lookup(vsdk_engine_t *e, const char *name) {
+/* The export's function (compiled now if it was not yet: wasm3 compiles on lookup), or an
+ * error: VSDK_E_UNSUPPORTED when the image has no such export, VSDK_E_ENGINE when it cannot be
+ * compiled (a float opcode on a float-free build, wasm3 out of heap). */
+static int lookup(vsdk_engine_t *e, const char *name, IM3Function *out) {
   size_t free_slot = VSDK_EXPORT_CACHE;
   for (size_t i = 0; i < VSDK_EXPORT_CACHE; i++) {
-    if (e->cache[i].name == name) return e->cache[i].fn;
+    if (e->cache[i].name == name) { *out = e->cache[i].fn; return VSDK_OK; }
     if (!e->cache[i].name && free_slot == VSDK_EXPORT_CACHE) free_slot = i;
   }
   IM3Function fn = NULL;
-  if (m3_FindFunction(&fn, e->runtime, name) != m3Err_none) fn = NULL;
+  M3Result r = m3_FindFunction(&fn, e->runtime, name);
+  if (r == m3Err_functionLookupFailed) return VSDK_E_UNSUPPORTED;
+  if (r != m3Err_none) return VSDK_E_ENGINE;
   if (free_slot < VSDK_EXPORT_CACHE) {
     e->cache[free_slot].name = name;
     e->cache[free_slot].fn = fn;
   }
-  return fn;
+  *out = fn;
+  return VSDK_OK;
 }
 
 int vsdk_engine_call(vsdk_engine_t *e, const char *name, int argc, const int32_t *argv, int32_t *result) {
   if (!e->runtime) return VSDK_E_NOT_INIT;
   if (e->busy) return VSDK_E_STATE; /* re-entered from an import (an event callback) */
   if (argc < 0 || argc > 8 || (argc && !argv)) return VSDK_E_ARG;
-  IM3Function fn = lookup(e, name);
-  if (!fn) return VSDK_E_UNSUPPORTED;
+  IM3Function fn = NULL;
+  int found = lookup(e, name, &fn);
+  if (found != VSDK_OK) return found;
   if ((int)m3_GetArgCount(fn) != argc || m3_GetRetCount(fn) > 1) return VSDK_E_ARG;
   const void *ptrs[8];
   for (int i = 0; i < argc; i++) ptrs[i] = &argv[i];
