@@ -10,6 +10,7 @@ import { clockIsSynced } from "./clock";
 import { backoffDelay } from "./backoff";
 import { commandsPoll, commandQueue, commandEnd } from "./commands";
 import { channelPoll } from "./channel";
+import { reportPlace } from "./report";
 import {
   callActive, callReset, callSetPhase, OPENID_MAX,
   PHASE_DIALING, PHASE_CALLING, PHASE_RINGING, PHASE_ANSWERING, DIRECTION_OUTGOING,
@@ -21,7 +22,7 @@ let timeFailures: i32 = 0;
 // Loads identity, registration and the event position, and places the signalling state.
 // Returns OK, E_NOT_REGISTERED when no identity was provisioned, E_STORAGE_CORRUPT, E_NOSPACE.
 export function agentInit(now: u32): i32 {
-  if (!signalPlace()) return E_NOSPACE;
+  if (!signalPlace() || !reportPlace()) return E_NOSPACE;
   const r = identityLoad();
   if (r != OK) return r;
   const s = signal();
@@ -110,6 +111,11 @@ export function agentTick(now: u32): i32 {
   if (!agentReady()) return E_STATE;
   const s = signal();
   if (s.needTime && s.op == 0 && <i32>(now - s.opNotBefore) >= 0) {
+    commandQueue(s, COMMAND_TIME, now);
+  }
+  // Signed requests need the cloud's time: fetch it first when a command would go out without.
+  if (s.needTime && s.op != 0 && s.op != COMMAND_TIME && !s.command.busy && s.deferredOp == 0) {
+    s.deferredOp = s.op;
     commandQueue(s, COMMAND_TIME, now);
   }
   commandsPoll(now);

@@ -250,6 +250,11 @@ function finish(s: Signal, result: i32, now: u32): void {
     }
   }
   host_event(EVENT_COMMAND, op, result);
+  if (op == COMMAND_TIME && s.deferredOp != 0) {
+    commandQueue(s, s.deferredOp, now);
+    s.deferredOp = 0;
+    return;
+  }
   if (s.endRequested && c.phase != PHASE_ENDED && c.phase != PHASE_IDLE) {
     s.endRequested = false;
     commandEnd(s, now, false);

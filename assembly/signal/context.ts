@@ -34,6 +34,8 @@ export class Signal {
   opNotBefore: u32 = 0;
   opAttempts: i32 = 0;
   opStaleRetried: bool = false;
+  // A command waiting for the time request that must precede it.
+  deferredOp: i32 = 0;
   // Set when the device gives up on a call itself (no answer): the ending request reports
   // WeChat state 9 with reason 10 whatever the cloud answers.
   endByTimeout: bool = false;

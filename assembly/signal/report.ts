@@ -41,12 +41,18 @@ export function mediaHost(out: usize, cap: i32): i32 {
 }
 
 let out: Writer = changetype<Writer>(0);
+
+// Places the reports' writer (at init, so reading a report never allocates).
+export function reportPlace(): bool {
+  if (changetype<usize>(out) != 0) return true;
+  const w = Writer.place(0, 0);
+  if (w == null) return false;
+  out = w;
+  return true;
+}
+
 function writer(ptr: usize, cap: i32): Writer | null {
-  if (changetype<usize>(out) == 0) {
-    const w = Writer.place(ptr, cap);
-    if (w == null) return null;
-    out = w;
-  }
+  if (changetype<usize>(out) == 0) return null;
   out.base = ptr;
   out.cap = cap;
   out.reset();
