@@ -19,7 +19,7 @@ import { OK, E_ARG, E_DUPLICATE, E_LATE, E_NOSPACE, E_STATE } from "../abi/error
 import { seqAhead, tsAhead } from "./serial";
 import {
   DelayWindow, DELAY_WINDOW_BYTES, delayWindowCreate, delayWindowClear, delayWindowAdd,
-  delayWindowQuantileMs, delayWindowCount,
+  delayWindowQuantileMs, delayWindowCount, delayWindowBestMs,
 } from "./delay_window";
 
 // Codecs, as far as the buffer cares: clock rate and payload size.
@@ -36,6 +36,8 @@ export const MIN_CAPACITY: i32 = 4;
 export const MAX_CAPACITY: i32 = 128;
 const OPUS_MAX_KBPS: i32 = 96;         // the slot size cap for Opus: 240 bytes per 20 ms
 const QUANTILE_PCT: i32 = 97;          // the target delay covers this share of recent packets
+const LATE_COST_MS_PER_PCT: i32 = 2;  // one percent of packets late weighs like this much delay,
+const LATE_COST_SPREAD_DIVISOR: i32 = 5; // plus the delay spread divided by this
 const MIN_SAMPLES: i32 = 8;            // below this many samples the quantile is not trusted
 const MAX_SEQ_JUMP: i32 = 3000;        // a packet further away than this is not from this stream
 const MAX_GAP_MS: i32 = 600000;        // a talkspurt gap longer than 10 minutes is absurd
@@ -307,7 +309,7 @@ export function jitterPut(jb: JitterBuffer, seq: u32, ts: u32, arrivalMs: u32, p
 // The delay to aim for: the quantile of recent delays, or a frame of margin until there are
 // enough samples to trust it.
 function target(jb: JitterBuffer): i32 {
-  const q = delayWindowQuantileMs(jb.window);
+  const q = delayWindowBestMs(jb.window, LATE_COST_MS_PER_PCT, LATE_COST_SPREAD_DIVISOR);
   if (delayWindowCount(jb.window) < MIN_SAMPLES) return max(q, jb.ptimeMs);
   return q;
 }
@@ -345,7 +347,9 @@ function starve(jb: JitterBuffer, out: usize): i32 {
 
 // Time-scaling thresholds, relative to the target delay (tuned on bench/jitter.ts's traces).
 const GROW_BELOW_MS: i32 = 10;         // insert a frame when the delay is this far below target
-const SHRINK_SUSTAIN_TICKS: i32 = 100; // excess kept this long is removed by dropping a packet
+const SHRINK_SUSTAIN_TICKS: i32 = 25;
+const WAIT_MAX_MS: i32 = 80;          // wait this far above target for a late packet, no further
+ // excess kept this long is removed by dropping a packet
 
 // One playout tick: what to play at `now`. Copies a payload to `out` (cap bytes, at least the
 // slot size) and returns (bytes << 8) | PLAY_*, or an error code with nothing changed.
@@ -364,6 +368,13 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
   jb.delayMs = excess + goal;
   if (excess >= jb.ptimeMs) jb.excessTicks++; else jb.excessTicks = 0;
 
+  // Packets behind the playout clock (it ran on while starved) are too late to play.
+  while (headPresent(jb) && tsAhead(jb.playTs, slotTs(jb, jb.head)) < -(jb.frameTs >> 1)) {
+    const keepTs = jb.playTs;
+    jb.dropped++;
+    advance(jb, false);
+    jb.playTs = keepTs;
+  }
   if (headPresent(jb)) {
     const ts = slotTs(jb, jb.head);
     if (tsAhead(jb.playTs, ts) > (jb.frameTs >> 1)) return talkspurtStart(jb, now, goal, ts, out);
@@ -386,6 +397,9 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
     // Nothing buffered at all: the network stalled, the packet is lost, or a talkspurt ended.
     // Waiting costs nothing in the last case and saves the packet in the first; the sequence
     // stays put, so nothing is counted lost before a later packet proves it.
+    // Waiting stops at WAIT_MAX_MS above target: then the playout clock runs on (the sequence
+    // stays, a talkspurt gap may be all this is) and whatever turns up behind it is late.
+    if (excess >= WAIT_MAX_MS) jb.playTs += <u32>jb.frameTs;
     return starve(jb, out);
   }
   // A later packet is here, so the due one is lost (or too late to wait for). Skip missing

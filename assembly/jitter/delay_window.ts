@@ -130,3 +130,28 @@ export function delayWindowQuantileMs(w: DelayWindow): i32 {
 }
 
 export function delayWindowCount(w: DelayWindow): i32 { return w.count; }
+
+// The delay that best trades latency against lateness over the window: the bin edge minimising
+// edge + lateCost * (percent of samples above it). A plain quantile cannot tell one spike from
+// steady jitter; this lets a short burst of late packets cost what it is worth and no more.
+// The cost of lateness grows with the spread of the delays (the tracked quantile above the
+// median): where jitter is wide, each step down saves more delay but loses more packets.
+export function delayWindowBestMs(w: DelayWindow, lateCostBase: i32, spreadDivisor: i32): i32 {
+  if (w.count == 0) return w.baseMs;
+  let seen = 0;
+  let median = 0;
+  while (median < BINS - 1 && (seen += histAt(w, median)) * 2 < w.count) median++;
+  const spreadMs = (w.qBin - median) * BIN_MS;
+  const scale = (lateCostBase + spreadMs / spreadDivisor) * 100;
+  let above = 0;
+  let best = i32.MAX_VALUE;
+  let bestBin = BINS - 1;
+  for (let b = BINS - 1; b >= 0; b--) {
+    // cost * count, to stay in integers: edge * count + lateCost * 100 * above
+    const cost = (b + 1) * BIN_MS * w.count + scale * above;
+    if (cost <= best) { best = cost; bestBin = b; }
+    above += histAt(w, b);
+    if (above == w.count) break;
+  }
+  return w.baseMs + (bestBin + 1) * BIN_MS;
+}
