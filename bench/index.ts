@@ -1,7 +1,9 @@
 // Every benchmark part, in the order `vsdk bench` runs them; one line each.
 import type { BenchPart } from "./part.js";
 import { imageSize } from "./image-size.js";
+import { jitter } from "./jitter.js";
 
 export const benchParts: BenchPart[] = [
   imageSize,
+  jitter,
 ];

@@ -1,0 +1,32 @@
+// Jitter-buffer quality: ours (in build/sdk.wasm) against libspeexdsp's on each synthetic trace,
+// replayed the same way (host-node/jitter-sim.ts). The bar: fewer late packets than speex at no
+// more mean delay, on every trace. Figures only; nothing here asserts.
+import { parseTraceCsv } from "../host-node/jitter-trace.js";
+import { schedule, score, runOurs, type JitterSimResult } from "../host-node/jitter-sim.js";
+import { runSpeex } from "../host-node/jitter-speex.js";
+import { generateTraceCsv, TRACE_KINDS } from "../host-node/jitter-trace-gen.js";
+import type { BenchPart } from "./part.js";
+
+export const jitter: BenchPart = {
+  name: "jitter buffer vs libspeexdsp",
+  async run({ quick }) {
+    const packets = quick ? 1500 : 6000;
+    const rows: Array<{ trace: string; ours: JitterSimResult; speex: JitterSimResult }> = [];
+    for (const kind of TRACE_KINDS) {
+      const trace = parseTraceCsv(generateTraceCsv({ kind, seed: 1, packets }));
+      const { t0, ticks } = schedule(trace);
+      rows.push({
+        trace: `${kind}-s1-${packets}`,
+        ours: score(trace, t0, ticks, runOurs(ticks)),
+        speex: score(trace, t0, ticks, runSpeex(ticks)),
+      });
+    }
+    const meets = (r: (typeof rows)[number]) => r.ours.late < r.speex.late && r.ours.mean_delay_ms <= r.speex.mean_delay_ms;
+    const lines = [
+      `${"trace".padEnd(22)} ${"late ours/speex".padStart(16)} ${"mean ms ours/speex".padStart(20)} ${"p95 ms ours/speex".padStart(18)} ${"lost".padStart(5)}  bar`,
+      ...rows.map((r) => `${r.trace.padEnd(22)} ${`${r.ours.late}/${r.speex.late}`.padStart(16)} ${`${r.ours.mean_delay_ms}/${r.speex.mean_delay_ms}`.padStart(20)} ${`${r.ours.p95_delay_ms}/${r.speex.p95_delay_ms}`.padStart(18)} ${String(r.ours.lost).padStart(5)}  ${meets(r) ? "met" : "NOT met"}`),
+      `bar met on ${rows.filter(meets).length} of ${rows.length} traces`,
+    ];
+    return { figures: { jitter: rows }, lines };
+  },
+};
