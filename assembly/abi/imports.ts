@@ -17,11 +17,16 @@ export declare function host_clock_ms(): u32;
 export declare function host_random(ptr: usize, len: i32): i32;
 
 // Opus encode of `samples` 16-bit mono PCM at `rate` Hz into out (cap bytes). Returns bytes.
+// `samples` is one Opus frame (2.5 to 60 ms at `rate`); rate is 8000, 12000, 16000, 24000 or
+// 48000. Errors: E_ARG (rate, size, pointers), E_NOSPACE, E_CODEC. Host: host-node/opus.ts.
 @external("vsdk", "opus_encode")
 export declare function host_opus_encode(pcm: usize, samples: i32, rate: i32, out: usize, cap: i32): i32;
 
 // Opus decode of one packet (len 0 = conceal a lost packet, fec 1 = decode FEC of the next packet
 // for the lost one) into at most `maxSamples` samples. Returns samples.
+// The decoder runs at the rate of the last opus_encode (48 kHz before any). For len 0 and for
+// fec 1, maxSamples is exactly the lost duration to produce (a multiple of 2.5 ms), as libopus
+// defines it. Errors: E_ARG, E_NOSPACE (maxSamples too small), E_CODEC (malformed packet).
 @external("vsdk", "opus_decode")
 export declare function host_opus_decode(pkt: usize, len: i32, pcm: usize, maxSamples: i32, fec: i32): i32;
 

@@ -36,7 +36,8 @@ export function speech(text: string, rate: number): Int16Array {
   const raw = join(dir, "espeak.wav");
   const out = join(dir, `speech-${rate}.wav`);
   execFileSync("espeak-ng", ["-v", "en", "-s", "150", "-w", raw, text]);
-  execFileSync("sox", [raw, "-r", String(rate), "-c", "1", "-b", "16", out]);
+  // -D: no dither, so the same text always gives the same samples (sox dithers randomly by default).
+  execFileSync("sox", ["-D", raw, "-r", String(rate), "-c", "1", "-b", "16", out]);
   return parseWav(new Uint8Array(readFileSync(out))).samples;
 }
 
