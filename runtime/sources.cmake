@@ -3,7 +3,6 @@ set(VSDK_RUNTIME_DIR "${CMAKE_CURRENT_LIST_DIR}")
 set(VSDK_RUNTIME_SOURCES
   ${VSDK_RUNTIME_DIR}/src/api.c
   ${VSDK_RUNTIME_DIR}/src/engine.c
-  ${VSDK_RUNTIME_DIR}/src/heap.c
   ${VSDK_RUNTIME_DIR}/src/image_scan.c
   ${VSDK_RUNTIME_DIR}/src/strerror.c
   ${VSDK_RUNTIME_DIR}/src/wx_compat.c
@@ -11,3 +10,5 @@ set(VSDK_RUNTIME_SOURCES
 set(VSDK_RUNTIME_INCLUDE_DIRS
   ${VSDK_RUNTIME_DIR}/include
   ${VSDK_RUNTIME_DIR}/../host-shims/include)
+# Goes with wasm3 (its allocator, see src/heap.h), so it links after wasm3's objects.
+set(VSDK_WASM3_HEAP_SOURCE ${VSDK_RUNTIME_DIR}/src/heap.c)

@@ -51,7 +51,7 @@ set(VSDK_WASM3_DEFINITIONS
   # Without float support, refuse float opcodes when compiling (at load), not when executed.
   d_m3NoFloatDynamic=0)
 
-add_library(vsdk_wasm3 STATIC ${VSDK_WASM3_SOURCES})
+add_library(vsdk_wasm3 STATIC ${VSDK_WASM3_SOURCES} "${CMAKE_CURRENT_LIST_DIR}/src/heap.c")
 target_include_directories(vsdk_wasm3 SYSTEM PUBLIC "${VSDK_WASM3_SOURCE_DIR}")
 target_compile_definitions(vsdk_wasm3 PUBLIC ${VSDK_WASM3_DEFINITIONS})
 target_compile_options(vsdk_wasm3 PRIVATE -w)
