@@ -93,7 +93,7 @@ export class Room {
   join(link: NetSocket, m: Record<string, unknown>): string | null {
     if (m.session_key !== this.sessionKey || m.server_token !== this.serverToken) return "room keys do not match";
     if (this.link) return "the room already has its device side";
-    if (this.ended) return "the call has ended";
+    if (this.ended) return null; // the joiner learns the final state from the join answer
     this.link = link;
     link.on("close", () => { this.link = null; this.abort("worker-lost"); });
     return null;

@@ -108,6 +108,7 @@ export class Emulator {
         const candidate = typeof m.join === "string" ? this.rooms.get(m.join) : undefined;
         const refusal = candidate ? candidate.join(socket, m) : "roomid wrong";
         if (!candidate || refusal) { socket.end(JSON.stringify({ joined: false, errcode: 1, errmsg: refusal }) + "\n"); return; }
+        if (candidate.ended) { socket.end(JSON.stringify({ joined: true, media_port: 0, state: candidate.state, reason: candidate.reason }) + "\n"); return; }
         room = candidate;
         const mediaPort = await room.openMedia(this.options.host);
         socket.write(JSON.stringify({ joined: true, media_port: mediaPort, state: room.state, reason: room.reason }) + "\n");

@@ -87,9 +87,10 @@ export async function runRoomWorker(): Promise<number> {
           if (m.joined === true) {
             room = { host: new URL(cmd.api_base).hostname, port: m.media_port };
             // Tell the room where our media comes from before any device audio arrives.
-            roomSide.send(Buffer.alloc(0), room.port, room.host);
+            if (m.media_port > 0) roomSide.send(Buffer.alloc(0), room.port, room.host);
             send({ ev: "joined", state: m.state });
             if (m.state !== 1) send({ ev: "state", state: m.state, reason: m.reason ?? 0 }); // the user was quicker than us
+            if (TERMINAL_STATES.has(m.state)) finish(0);
           } else if (m.joined === false) {
             send({ ev: "error", message: String(m.errmsg ?? "join refused"), errcode: m.errcode });
             send({ ev: "state", state: 7, reason: 0 });

@@ -160,7 +160,8 @@ export class Store {
   }
 
   /**
-   * Moves a call to `state` unless it has already ended (a terminal state never changes again),
+   * Moves a call to `state` unless it has already ended (a terminal state never changes again)
+   * or is already in it,
    * records the step, and appends the device's call.state event in the same transaction.
    * Returns the updated call, or null when the call had already ended.
    */
@@ -168,8 +169,9 @@ export class Store {
     event?: (call: Call) => Record<string, unknown>): Promise<Call | null> {
     const now = Date.now();
     return this.db.transaction(async (tx) => {
-      const changed = await tx.run(`UPDATE calls SET state = ?, reason = ?, updated_at = ?, ended_at = ? WHERE id = ? AND ended_at IS NULL`,
-        [state, reason, now, terminal ? now : null, id]);
+      // A state reported twice (a join answer and a live update can both carry it) is one step.
+      const changed = await tx.run(`UPDATE calls SET state = ?, reason = ?, updated_at = ?, ended_at = ? WHERE id = ? AND ended_at IS NULL AND state <> ?`,
+        [state, reason, now, terminal ? now : null, id, state]);
       if (changed === 0) return null;
       await tx.run(`INSERT INTO call_states (call_id, step, at, state, reason, source)
         SELECT CAST(? AS TEXT), COALESCE(MAX(step), 0) + 1, CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT)
