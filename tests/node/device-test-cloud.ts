@@ -50,6 +50,8 @@ export class TestCloud {
   nextStatus: number[] = []; // statuses to answer the next requests with (503 etc.)
   callPlan: CallPlan = { outcome: "ok" };
   registerErrcode = 0;
+  registeredAt = 1764000000;
+  modelId = "MODEL_T";
   calls = new Map<string, { state: number; sn: string }>();
   private callCounter = 0;
 
@@ -155,8 +157,8 @@ export class TestCloud {
     }
     if (req.method === "POST" && url.pathname === "/v1/device/register") {
       if (this.registerErrcode) { reply(502, { error: "wechat", errcode: this.registerErrcode, errmsg: "test" }); return; }
-      reply(200, { device_id: this.sn, model_id: "MODEL_T", wxa_appid: "wx0123456789abcdef", sn_ticket: "t",
-        ticket_expires_in: 300, registered_at: 1764000000 });
+      reply(200, { device_id: this.sn, model_id: this.modelId, wxa_appid: "wx0123456789abcdef", sn_ticket: "t",
+        ticket_expires_in: 300, registered_at: this.registeredAt });
       return;
     }
     if (req.method === "GET" && url.pathname === "/v1/device/events") {
