@@ -1,0 +1,155 @@
+// jitter-sim end to end: generated traces through our buffer (in the built image) and through
+// libspeexdsp's, checking the accounting and delay invariants that any sound buffer must keep.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { parseTraceCsv, TraceError } from "../../host-node/jitter-trace.js";
+import { schedule, score, runOurs, readStats, FRAME_MS } from "../../host-node/jitter-sim.js";
+import { runSpeex } from "../../host-node/jitter-speex.js";
+import { generateTrace, generateTraceCsv, TRACE_KINDS } from "../../host-node/jitter-trace-gen.js";
+import { Image } from "../../host-node/image.js";
+import { repoRoot } from "../../host-node/paths.js";
+
+function replay(csv: string, impl: "ours" | "speex", clockOffsetMs = 0) {
+  const trace = parseTraceCsv(csv);
+  const { t0, ticks } = schedule(trace);
+  const outcomes = impl === "speex" ? runSpeex(ticks) : runOurs(ticks, { clockOffsetMs });
+  return { trace, t0, ticks, outcomes, result: score(trace, t0, ticks, outcomes) };
+}
+
+test("every packet is played, late or lost, exactly once, on every kind of trace, for both buffers", () => {
+  for (const kind of TRACE_KINDS) {
+    const csv = generateTraceCsv({ kind, seed: 7, packets: 1200 });
+    for (const impl of ["ours", "speex"] as const) {
+      const { trace, result, outcomes } = replay(csv, impl);
+      const neverArrived = trace.packets.filter((p) => p.arrivals.length === 0).length;
+      assert.equal(result.lost, neverArrived, `${kind}/${impl} lost`);
+      assert.equal(result.played + result.late + result.lost, result.packets, `${kind}/${impl} accounting`);
+      const played = outcomes.filter((o) => o >= 0);
+      assert.equal(new Set(played).size, played.length, `${kind}/${impl} played a packet twice`);
+      assert.ok(result.played > result.packets * 0.8, `${kind}/${impl} played only ${result.played}`);
+    }
+  }
+});
+
+test("our buffer plays packets in sending order and never before they arrive", () => {
+  for (const kind of ["reorder", "mixed", "wrap"] as const) {
+    const { trace, t0, ticks, outcomes } = replay(generateTraceCsv({ kind, seed: 3, packets: 1500 }), "ours");
+    const arrival = new Map(trace.packets.map((p) => [p.id, p.arrivals[0]]));
+    let last = -Infinity;
+    outcomes.forEach((id, i) => {
+      if (id < 0) return;
+      assert.ok(id > last, `${kind}: packet ${id} played after ${last}`);
+      assert.ok(arrival.get(id)! <= t0 + ticks[i].atMs, `${kind}: packet ${id} played before it arrived`);
+      last = id;
+    });
+  }
+});
+
+test("buffering delay stays bounded and does not grow over a long drifting trace (±500 ppm, 10 minutes)", () => {
+  for (const kind of ["drift-fast", "drift-slow"] as const) {
+    const { trace, t0, ticks, outcomes, result } = replay(generateTraceCsv({ kind, seed: 11, packets: 30000 }), "ours");
+    // send_ms is the sender's clock, which drifts from ours by design; what the buffer controls
+    // is how long a packet waits in it: playout tick minus arrival.
+    const arrival = new Map(trace.packets.map((p) => [p.id, p.arrivals[0]]));
+    const waits: number[] = [];
+    outcomes.forEach((id, i) => { if (id >= 0) waits.push(t0 + ticks[i].atMs - arrival.get(id)!); });
+    const tenth = Math.floor(waits.length / 10);
+    const mean = (a: number[]) => a.reduce((s, d) => s + d, 0) / a.length;
+    const early = mean(waits.slice(tenth, 2 * tenth));
+    const late = mean(waits.slice(-tenth));
+    // 10 minutes at 300-500 ppm is 180-300 ms of drift: an uncorrected buffer would show it all.
+    assert.ok(Math.abs(late - early) < 20, `${kind}: mean wait moved from ${early.toFixed(1)} to ${late.toFixed(1)} ms`);
+    assert.ok(Math.max(...waits) < 200, `${kind}: a packet waited ${Math.max(...waits)} ms`);
+    assert.ok(Math.min(...waits) >= 0);
+    assert.ok(result.late < result.packets * 0.03, `${kind}: ${result.late} late`);
+  }
+});
+
+test("silence between talkspurts is neither lost nor concealed for long", () => {
+  const rows = generateTrace({ kind: "talkspurts", seed: 5, packets: 3000 });
+  const { result, outcomes } = replay(generateTraceCsv({ kind: "talkspurts", seed: 5, packets: 3000 }), "ours");
+  const gapFrames = (() => {
+    let frames = 0;
+    for (let i = 1; i < rows.length; i++) if (rows[i].seq !== rows[i - 1].seq) frames += Math.max(0, (rows[i].sendMs - rows[i - 1].sendMs) / FRAME_MS - 1);
+    return frames;
+  })();
+  assert.ok(gapFrames > 500, "the trace has real silences");
+  // Concealment is for losses (about 1% here) plus at most a few frames at each talkspurt end.
+  assert.ok(result.concealed < gapFrames / 3, `${result.concealed} concealed over ${gapFrames} silent frames`);
+  assert.ok(outcomes.filter((o) => o === -1).length > gapFrames / 2, "silence is played as silence");
+});
+
+test("clock wrap of the host's u32 milliseconds changes nothing", () => {
+  const csv = generateTraceCsv({ kind: "mixed", seed: 2, packets: 1500 });
+  const plain = replay(csv, "ours").result;
+  const wrapped = replay(csv, "ours", 2 ** 32 - 10_000).result;
+  assert.deepEqual(wrapped, plain);
+});
+
+test("a sender restart (SSRC change) resets the buffer and playout resumes", () => {
+  const image = Image.load();
+  const x = image.exports;
+  assert.ok(x.vsdk_jitter_init(0, 20, 16) > 0);
+  const io = image.ioPtr;
+  const out = io + 1024;
+  x.vsdk_jitter_source(1111);
+  let played = 0;
+  for (let i = 0; i < 50; i++) {
+    x.vsdk_jitter_put(100 + i, 1000 + 160 * i, 5000 + 20 * i, io, 160);
+    if ((x.vsdk_jitter_get(5000 + 20 * i, out, 1024) & 0xff) === 1) played++;
+  }
+  assert.ok(played > 40);
+  // New sender: unrelated sequence numbers and timestamps.
+  x.vsdk_jitter_source(2222);
+  let after = 0;
+  for (let i = 0; i < 50; i++) {
+    assert.equal(x.vsdk_jitter_put(40000 + i, 9_000_000 + 160 * i, 6000 + 20 * i, io, 160), 0);
+    if ((x.vsdk_jitter_get(6000 + 20 * i, out, 1024) & 0xff) === 1) after++;
+  }
+  assert.ok(after > 40, `played ${after} after the restart`);
+  assert.equal(readStats(image).resets, 1);
+});
+
+test("jitter-sim CLI prints the documented JSON, and refuses bad CSV with a clear message", () => {
+  const dir = mkdtempSync(join(tmpdir(), "vsdk-jitter-"));
+  const good = join(dir, "t.csv");
+  writeFileSync(good, generateTraceCsv({ kind: "random-loss", seed: 1, packets: 500 }));
+  for (const ref of [[], ["--ref", "speex"]]) {
+    const r = spawnSync(process.execPath, [join(repoRoot, "bin/vsdk.js"), "jitter-sim", "--trace", good, "--json", ...ref], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    const obj = JSON.parse(r.stdout);
+    assert.deepEqual(Object.keys(obj), ["packets", "played", "late", "lost", "concealed", "mean_delay_ms", "p95_delay_ms"]);
+    assert.equal(obj.packets, 500);
+  }
+  const cases: Array<[string, RegExp]> = [
+    ["", /empty trace/],
+    ["seq,arrival_ms,send_ms\n1,2,3\n", /header/],
+    ["seq,send_ms,arrival_ms\n", /no packets/],
+    ["seq,send_ms,arrival_ms\n1,20\n", /line 2: expected 3 fields/],
+    ["seq,send_ms,arrival_ms\n70000,20,30\n", /line 2: seq/],
+    ["seq,send_ms,arrival_ms\n1,20,abc\n", /line 2: arrival_ms 'abc'/],
+  ];
+  for (const [text, message] of cases) {
+    const file = join(dir, "bad.csv");
+    writeFileSync(file, text);
+    const r = spawnSync(process.execPath, [join(repoRoot, "bin/vsdk.js"), "jitter-sim", "--trace", file, "--json"], { encoding: "utf8" });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, message);
+    assert.equal(r.stdout, "");
+  }
+  assert.throws(() => parseTraceCsv("seq,send_ms,arrival_ms\n-1,0,0\n"), TraceError);
+});
+
+test("a tolerant reader: CRLF, blank lines, spaces, rows out of order and duplicates", () => {
+  const text = "seq,send_ms,arrival_ms\r\n\r\n 2 , 40 , 95 \r\n1,20,100\r\n1,20,130\r\n65535,0,70\r\n3,60,\r\n";
+  const trace = parseTraceCsv(text);
+  assert.deepEqual(trace.packets.map((p) => p.id), [65535, 65537, 65538, 65539]);
+  const r = score(trace, ...(() => { const s = schedule(trace); return [s.t0, s.ticks, runOurs(s.ticks)] as const; })());
+  assert.equal(r.packets, 4);
+  assert.equal(r.lost, 1);
+  assert.equal(r.played + r.late, 3);
+});
