@@ -47,7 +47,8 @@ export function receiverReset(s: RtpReceiverStats): void {
   s.badSeq = SEQ_MOD + 1;
 }
 
-// The stream (re)starts at `seq`: counting begins again from it.
+// The stream (re)starts at `seq`: counting begins again from it. Jitter goes on: it describes
+// the network path, which a sender restart does not change (RFC 3550 A.1 keeps it too).
 function restartAt(s: RtpReceiverStats, seq: u32): void {
   s.baseSeq = seq;
   s.maxSeq = seq;
@@ -56,8 +57,6 @@ function restartAt(s: RtpReceiverStats, seq: u32): void {
   s.received = 0;
   s.receivedPrior = 0;
   s.expectedPrior = 0;
-  s.hasTransit = 0;
-  s.jitter = 0;
 }
 
 // Updates the sequence state for one packet (A.1). Returns PACKET_COUNTED or PACKET_PROBATION.
