@@ -2,8 +2,12 @@
 import type { BenchPart } from "./part.js";
 import { imageSize } from "./image-size.js";
 import { jitter } from "./jitter.js";
+import { cloudThroughput } from "./cloud.js";
+import { wasm3Runtime } from "./wasm3.js";
 
 export const benchParts: BenchPart[] = [
   imageSize,
   jitter,
+  cloudThroughput,
+  wasm3Runtime,
 ];

@@ -3,20 +3,14 @@
 // a final state, which the call control turns into "aborted".
 import { spawn, type ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
-import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { repoRoot } from "../../host-node/paths.js";
+import { selfCommand } from "../self-command.js";
 import type { WorkerCommand, WorkerEvent } from "./protocol.js";
 
-/** How to start a worker: the bundled CLI's hidden `room-worker`, or the TypeScript entry under tsx. */
+/** How to start a worker: this program's hidden `room-worker` command. */
 export function defaultWorkerCommand(): string[] {
-  const self = fileURLToPath(import.meta.url);
-  if (self.endsWith(".mjs")) {
-    const bundle = pathToFileURL(self).href;
-    return [process.execPath, "--input-type=module", "-e", `const m = await import(${JSON.stringify(bundle)}); process.exitCode = await m.main(["room-worker"]);`];
-  }
-  return [process.execPath, "--import", "tsx", join(repoRoot, "cloud", "rooms", "worker-main.ts")];
+  return selfCommand(["room-worker"]);
 }
 
 export class WorkerProcess extends EventEmitter {
