@@ -100,10 +100,12 @@ export class Room {
   }
 
   async openMedia(host: string): Promise<number> {
-    this.media = createSocket("udp4");
-    this.media.on("message", (packet, from) => this.onMedia(packet, from));
-    await new Promise<void>((r) => this.media!.bind(0, host, () => r()));
-    return this.media.address().port;
+    const media = createSocket("udp4");
+    this.media = media;
+    media.on("message", (packet, from) => this.onMedia(packet, from));
+    await new Promise<void>((r) => media.bind(0, host, () => r()));
+    if (this.media !== media) return 0; // the call ended while the port was opening; close() let it go
+    return media.address().port;
   }
 
   /** A decision of the device, relayed by the worker. */
