@@ -1,0 +1,156 @@
+// The C runtime on wasm3: instructions per 20 ms full-duplex G.711 frame under wasm3 and in a
+// native C reference of the same work (callgrind, bench/native/), wasm3's start-up cost and heap,
+// RAM during a call, and the cross-compiled text size of wasm3 and of runtime + shims for
+// Cortex-M4 (arm-none-eabi-gcc -Os, nano specs) and rv32imc (riscv64-unknown-elf-gcc, picolibc).
+// Figures only; nothing here asserts. Needs the native build (build/native, `npm run build`).
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { repoRoot } from "../host-node/paths.js";
+import type { BenchPart } from "./part.js";
+
+const native = join(repoRoot, "build", "native");
+const frameWasm3 = join(native, "bench", "native", "frame_wasm3");
+const frameNative = join(native, "bench", "native", "frame_native");
+const image = join(repoRoot, "build", "sdk.wasm");
+
+function run(cmd: string, args: string[], cwd = repoRoot): string {
+  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.slice(0, 3).join(" ")}: ${(r.stderr || r.stdout || "").trim().slice(-400)}`);
+  return r.stdout + r.stderr;
+}
+
+// Instructions callgrind collected inside `fn` (and what it calls) for one run of argv.
+function callgrind(fn: string, argv: string[]): number {
+  const dir = mkdtempSync(join(tmpdir(), "vsdk-cg-"));
+  try {
+    const out = run("valgrind", ["--tool=callgrind", `--callgrind-out-file=${join(dir, "cg.out")}`, `--toggle-collect=${fn}`, ...argv], dir);
+    const m = /Collected : (\d+)/.exec(out);
+    if (!m) throw new Error(`callgrind printed no count for ${fn}`);
+    return Number(m[1]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Per-frame cost: two runs of different length, so start-up and the first frame cancel out.
+function perFrame(fn: string, program: string[], short: number, long: number): number {
+  return (callgrind(fn, [...program, String(long)]) - callgrind(fn, [...program, String(short)])) / (long - short);
+}
+
+interface FrameRun { tx_checksum: number; played: number; checksum: number; heap_peak?: number; linear_memory_bytes?: number; linear_memory_used?: number; stack_bytes?: number }
+const frameRun = (program: string[], frames: number, extra: string[] = []): FrameRun =>
+  JSON.parse(run(program[0], [...program.slice(1), String(frames), ...extra]).trim().split("\n").pop()!);
+
+// --- cross-compiled sizes ---
+
+function wasm3SourceDir(): string {
+  const cache = readFileSync(join(native, "CMakeCache.txt"), "utf8");
+  const m = /^VSDK_WASM3_SOURCE_DIR:PATH=(.*)$/m.exec(cache);
+  if (!m || !existsSync(join(m[1], "wasm3.h"))) throw new Error("no wasm3 sources in build/native (run `npm run build`)");
+  return m[1];
+}
+
+const wasm3Files = ["m3_bind", "m3_code", "m3_compile", "m3_core", "m3_emit", "m3_env", "m3_exec", "m3_function", "m3_info", "m3_module", "m3_parse"];
+const runtimeFiles = ["runtime/src/api.c", "runtime/src/engine.c", "runtime/src/image_scan.c", "runtime/src/strerror.c", "runtime/src/wx_compat.c", "host-shims/src/imports.c"];
+// The embedded settings of runtime/wasm3.cmake, float support off.
+const wasm3Defines = ["-Dd_m3CodePageAlignSize=1024", "-Dd_m3MaxFunctionStackHeight=128", "-Dd_m3VerboseErrorMessages=0",
+  "-Dd_m3LogOutput=0", "-Dd_m3HasFloat=0", "-Dd_m3NoFloatDynamic=0"];
+
+interface Target { name: string; cc: string; size: string; cflags: string[]; ldflags: string[] }
+const targets: Target[] = [
+  { name: "cortex_m4", cc: "arm-none-eabi-gcc", size: "arm-none-eabi-size",
+    cflags: ["-mcpu=cortex-m4", "-mthumb"], ldflags: ["--specs=nano.specs", "--specs=nosys.specs"] },
+  { name: "rv32", cc: "riscv64-unknown-elf-gcc", size: "riscv64-unknown-elf-size",
+    cflags: ["-march=rv32imc", "-mabi=ilp32", "--specs=picolibc.specs"], ldflags: ["--specs=picolibc.specs"] },
+];
+
+interface Sizes { text: number; data: number; bss: number }
+
+function sizeOf(t: Target, elf: string): Sizes {
+  const line = run(t.size, [elf]).trim().split("\n")[1].trim().split(/\s+/).map(Number);
+  return { text: line[0], data: line[1], bss: line[2] };
+}
+
+// Links size_main.c twice: wasm3 alone, then with runtime + shims; the difference is ours.
+function crossSizes(t: Target): { wasm3: Sizes; total: Sizes; runtimeShims: Sizes } {
+  const w3 = wasm3SourceDir();
+  const dir = mkdtempSync(join(tmpdir(), `vsdk-size-${t.name}-`));
+  try {
+    const cc = (args: string[]) => run(t.cc, [...t.cflags, "-Os", "-ffunction-sections", "-fdata-sections", "-w", ...args]);
+    const inc = [`-I${w3}`, "-Iruntime/include", "-Ihost-shims/include", "-Iruntime/src", "-Ibuild", ...wasm3Defines];
+    const objs: string[] = [];
+    for (const f of wasm3Files) {
+      const o = join(dir, `${f}.o`);
+      const heapRename = f === "m3_core" ? ["-Dcalloc=vsdk_heap_calloc", "-Drealloc=vsdk_heap_realloc", "-Dfree=vsdk_heap_free"] : [];
+      cc([...inc, ...heapRename, "-c", join(w3, `${f}.c`), "-o", o]);
+      objs.push(o);
+    }
+    cc(["-c", "runtime/src/heap.c", "-o", join(dir, "heap.o")]);
+    objs.push(join(dir, "heap.o"));
+    const ours = runtimeFiles.map((f, i) => { const o = join(dir, `rt${i}.o`); cc([...inc, "-c", f, "-o", o]); return o; });
+    cc([...inc, "-DSIZE_WASM3_ONLY", "-c", "bench/native/size_main.c", "-o", join(dir, "main_w3.o")]);
+    cc([...inc, "-c", "bench/native/size_main.c", "-o", join(dir, "main_full.o")]);
+    const link = (out: string, inputs: string[]) => cc(["-Wl,--gc-sections", ...t.ldflags, "-o", out, ...inputs]);
+    link(join(dir, "w3.elf"), [join(dir, "main_w3.o"), ...objs]);
+    link(join(dir, "full.elf"), [join(dir, "main_full.o"), ...ours, ...objs]);
+    const wasm3 = sizeOf(t, join(dir, "w3.elf"));
+    const total = sizeOf(t, join(dir, "full.elf"));
+    const runtimeShims = { text: total.text - wasm3.text, data: total.data - wasm3.data, bss: total.bss - wasm3.bss };
+    return { wasm3, total, runtimeShims };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const wasm3Runtime: BenchPart = {
+  name: "C runtime on wasm3",
+  async run({ quick }) {
+    if (!existsSync(frameWasm3)) throw new Error("build/native is not built (run `npm run build`)");
+    const [short, long] = quick ? [20, 120] : [100, 600];
+    const wasm3Program = [frameWasm3, image];
+    const wasm3Frame = Math.round(perFrame("image_cycle", wasm3Program, short, long));
+    const nativeFrame = Math.round(perFrame("native_cycle", [frameNative], short, long));
+    const startup = Math.round(callgrind("start_and_first_frame", [...wasm3Program, "0"]) - wasm3Frame);
+    // The same work: identical packets sent and identical audio played.
+    const a = frameRun(wasm3Program, 200), b = frameRun([frameNative], 200);
+    const same = a.tx_checksum === b.tx_checksum && a.played === b.played && a.checksum === b.checksum;
+    const eager = frameRun(wasm3Program, 0, ["--eager"]);
+    const linear = a.linear_memory_bytes ?? 0;
+    const heapPeak = a.heap_peak ?? 0;
+    const figures: Record<string, unknown> = {
+      g711_frame_instructions_wasm3: wasm3Frame,
+      g711_frame_instructions_native: nativeFrame,
+      g711_frame_ratio: Math.round((wasm3Frame / nativeFrame) * 10) / 10,
+      wasm3_startup_instructions: startup,
+      // wasm3's own heap at its peak during the media call: everything but the linear memory
+      // (its value stack included), compiling functions as they are first called.
+      wasm3_heap_bytes: heapPeak - linear,
+      wasm3_heap_bytes_all_compiled: (eager.heap_peak ?? 0) - linear,
+      // RAM during a call: wasm3's heap + the image's linear memory (the shims keep no buffers
+      // of their own; TLS excluded). Measured on x86-64, where wasm3's code and tables use 8-byte
+      // pointers: a 32-bit MCU needs less for the same image.
+      call_ram_bytes: heapPeak,
+      image_linear_memory_used_bytes: a.linear_memory_used,
+    };
+    const lines = [
+      `full-duplex G.711 20 ms frame: ${wasm3Frame} instructions on wasm3, ${nativeFrame} native (${figures.g711_frame_ratio}x; budget 60000 and 10x); same packets and audio: ${same ? "yes" : "NO"}`,
+      `wasm3 start-up (parse, load, link, start, first frame's compilation): ${startup} instructions`,
+      `wasm3 heap at peak (x86-64): ${figures.wasm3_heap_bytes} bytes with lazy compilation, ${figures.wasm3_heap_bytes_all_compiled} with every function compiled`,
+      `RAM during the media call: ${heapPeak} bytes (wasm3 heap + ${linear} bytes of linear memory, ${a.linear_memory_used} in use; budget 65536)`,
+    ];
+    for (const t of targets) {
+      try {
+        const s = crossSizes(t);
+        figures[`${t.name}_text_bytes_wasm3`] = s.wasm3.text;
+        figures[`${t.name}_text_bytes_runtime_shims`] = s.runtimeShims.text;
+        figures[`${t.name}_text_bytes_total`] = s.total.text;
+        lines.push(`${t.name} -Os text/data/bss: wasm3 ${s.wasm3.text}/${s.wasm3.data}/${s.wasm3.bss}, runtime + shims ${s.runtimeShims.text}/${s.runtimeShims.data}/${s.runtimeShims.bss}, linked together ${s.total.text} (budgets 73728 total, 16384 ours)`);
+      } catch (err) {
+        lines.push(`${t.name}: size report failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    return { figures, lines };
+  },
+};
