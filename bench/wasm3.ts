@@ -63,7 +63,7 @@ const targets: Target[] = [
   { name: "cortex_m4", cc: "arm-none-eabi-gcc", size: "arm-none-eabi-size",
     cflags: ["-mcpu=cortex-m4", "-mthumb"], ldflags: ["--specs=nano.specs", "--specs=nosys.specs"] },
   { name: "rv32", cc: "riscv64-unknown-elf-gcc", size: "riscv64-unknown-elf-size",
-    cflags: ["-march=rv32imc", "-mabi=ilp32", "--specs=picolibc.specs"], ldflags: ["--specs=picolibc.specs"] },
+    cflags: ["-march=rv32imc", "-mabi=ilp32", "--specs=picolibc.specs"], ldflags: [] },
 ];
 
 interface Sizes { text: number; data: number; bss: number }
