@@ -2,7 +2,7 @@
 // Debian library, compiled here at test time with cc, and Python programs over pinned PyPI
 // packages. Each reads its input on stdin and writes its answer on stdout.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "../../host-node/paths.js";
@@ -10,6 +10,7 @@ import { parseWav } from "../../host-node/wav.js";
 
 export const oracleDir = join(repoRoot, "tools", "oracles");
 const buildDir = mkdtempSync(join(tmpdir(), "vsdk-oracles-"));
+process.on("exit", () => rmSync(buildDir, { recursive: true, force: true }));
 
 /** Compiles tools/oracles/<source> with cc and the given libraries; returns the executable. */
 export function compileOracle(source: string, libs: string[]): string {
