@@ -14,6 +14,8 @@ export interface CapturedDatagram {
   port: number;
   /** Capture time in milliseconds; defaults to the packet's index x 20 ms. */
   timeMs?: number;
+  /** Sent the other way (from 10.0.0.2 to 10.0.0.1), e.g. a report answering a report. */
+  reverse?: boolean;
 }
 
 /** A pcap file (libpcap format, Ethernet link type) holding each datagram as IPv4/UDP. */
@@ -35,8 +37,8 @@ export function pcapFile(datagrams: CapturedDatagram[]): Buffer {
     frame.writeUInt16BE(20 + udpLength, ip + 2);
     frame[ip + 8] = 64;
     frame[ip + 9] = 17; // UDP
-    frame.set([10, 0, 0, 1], ip + 12);
-    frame.set([10, 0, 0, 2], ip + 16);
+    frame.set([10, 0, 0, d.reverse ? 2 : 1], ip + 12);
+    frame.set([10, 0, 0, d.reverse ? 1 : 2], ip + 16);
     let sum = 0;
     for (let k = 0; k < 20; k += 2) sum += frame.readUInt16BE(ip + k);
     while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
