@@ -1,73 +1,37 @@
 /* The full-duplex G.711 20 ms cycle on wasm3, through the C runtime, for callgrind:
- *   frame_wasm3 IMAGE FRAMES
+ *   frame_wasm3 IMAGE FRAMES [--eager]
  * Each frame: encode 160 samples of µ-law, write the RTP packet, then take that packet as the
- * peer's (parse, jitter buffer put and get), and decode it. The instructions of run_frames()
- * divided by FRAMES are the cost of one frame (image_cycle() alone: the test signal and the
- * checksums are the driver's, not the device's); start_and_first_frame() is the start-up cost
- * (parse, load, link, start, and the lazy compilation the first frame triggers).
- * Prints the PCM checksum (it must equal frame_native's: the same work) and the heap figures.
- *
- * The cycle uses the image's media exports one by one; when the image gains one export for the
- * whole cycle (assembly/media/), FRAME_EXPORTS below becomes that single call. */
+ * peer's (parse, jitter buffer put and get), and decode it (frame_cycle.c). The instructions of
+ * image_cycle() are the device's work per frame (the test signal and the checksums are the
+ * driver's); bench/wasm3.ts subtracts a short run from a long one so that start-up cancels.
+ * start_and_first_frame() is the start-up cost (parse, load, link, start, and the lazy
+ * compilation the first frame triggers). Prints checksums of what was sent and played (they
+ * equal frame_native's: the same work) and the heap figures. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "frame_cycle.h"
 #include "frame_signal.h"
 #include "image_file.h"
 #include "vsdk.h"
 #include "vsdk_posix.h"
 
-enum { SAMPLES = 160, PT_PCMU = 0 };
-/* RTP header record fields (assembly/rtp/api.ts). */
-enum { F_PT = 0, F_SEQ = 2, F_TS = 3, F_SSRC = 4, F_PAYLOAD_PTR = 10, F_PAYLOAD_LEN = 11 };
-
-static int32_t io, io_cap;
-
-static int32_t x(const char *name, int argc, const int32_t *argv) {
-  int32_t r = 0;
-  int rc = vsdk_call_export(name, argc, argv, &r);
-  if (rc != VSDK_OK) { fprintf(stderr, "%s: %s\n", name, vsdk_strerror(rc)); exit(1); }
-  return r;
-}
-#define X(name, ...) x(name, (int)(sizeof((int32_t[]){ __VA_ARGS__ }) / sizeof(int32_t)), (int32_t[]){ __VA_ARGS__ })
-#define X0(name) x(name, 0, NULL)
-
-/* I/O buffer layout: [0,320) captured PCM, [320,512) our packet, [512,672) jitter output,
- * [1024,1344) played PCM. */
-enum { PCM_IN = 0, PACKET = 320, JB_OUT = 512, PCM_OUT = 1024 };
+enum { SAMPLES = VSDK_FRAME_SAMPLES };
 
 static uint32_t checksum, tx_checksum, played;
 
-/* The image's part of one frame: what callgrind counts. Captured PCM in, played PCM out. */
 __attribute__((noinline)) int32_t image_cycle(uint32_t n, const int16_t *pcm, int16_t *out) {
-  vsdk_io_write(pcm, SAMPLES * 2, PCM_IN);
-  /* Send: µ-law encode in place after the 12-byte header room, then the header. */
-  X("vsdk_g711_encode", 0, io + PCM_IN, SAMPLES, io + PACKET + 12);
-  X("vsdk_rtp_set", F_SEQ, (int32_t)(n & 0xffff));
-  X("vsdk_rtp_set", F_TS, (int32_t)(n * SAMPLES));
-  X("vsdk_rtp_set", F_PAYLOAD_PTR, io + PACKET + 12);
-  X("vsdk_rtp_set", F_PAYLOAD_LEN, SAMPLES);
-  int32_t len = X("vsdk_rtp_write", io + PACKET, 192);
-  /* Receive the same packet as the peer's. */
-  X("vsdk_rtp_parse", io + PACKET, len);
-  int32_t payload = X("vsdk_rtp_get", F_PAYLOAD_PTR), payload_len = X("vsdk_rtp_get", F_PAYLOAD_LEN);
-  uint32_t now = n * 20u;
-  X("vsdk_jitter_put", (int32_t)(n & 0xffff), (int32_t)(n * SAMPLES), (int32_t)now, payload, payload_len);
-  int32_t got = X("vsdk_jitter_get", (int32_t)now, io + JB_OUT, 192);
-  int32_t bytes = got >> 8, kind = got & 0xff;
-  if (kind != 1 || bytes <= 0 || bytes > SAMPLES) return len;
-  X("vsdk_g711_decode", 0, io + JB_OUT, bytes, io + PCM_OUT);
-  vsdk_io_read(out, (uint32_t)bytes * 2u, PCM_OUT);
-  return len | 1 << 16;
+  return vsdk_frame_cycle(n, pcm, out);
 }
 
 static void one_frame(uint32_t n) {
   int16_t pcm[SAMPLES], out[SAMPLES];
   frame_signal(n, pcm, SAMPLES);
   int32_t r = image_cycle(n, pcm, out);
+  if (r < 0) { fprintf(stderr, "frame %u: %s\n", n, vsdk_strerror(r)); exit(1); }
   int32_t len = r & 0xffff;
   uint8_t sent[192];
-  vsdk_io_read(sent, (uint32_t)len, PACKET);
+  vsdk_io_read(sent, (uint32_t)len, VSDK_FRAME_PACKET_OFFSET);
   for (int32_t i = 0; i < len; i++) tx_checksum = tx_checksum * 31u + sent[i];
   if (r >> 16) {
     played++;
@@ -75,20 +39,11 @@ static void one_frame(uint32_t n) {
   }
 }
 
-static void setup_call(void) {
-  io = X0("vsdk_io_buffer");
-  io_cap = X0("vsdk_io_capacity");
-  if (io_cap < 1344) { fprintf(stderr, "I/O buffer too small\n"); exit(1); }
-  X("vsdk_rtp_set", F_PT, PT_PCMU);
-  X("vsdk_rtp_set", F_SSRC, 0x1234);
-  if (X("vsdk_jitter_init", 0, 20, 16) < 0) { fprintf(stderr, "jitter init failed\n"); exit(1); }
-}
-
 /* Separate, never-inlined functions so callgrind can collect each alone (--toggle-collect). */
 __attribute__((noinline)) void start_and_first_frame(const vsdk_config_t *config, const uint8_t *image, uint32_t len) {
   int rc = vsdk_init(config, image, len);
-  if (rc != VSDK_OK) { fprintf(stderr, "init: %s\n", vsdk_strerror(rc)); exit(1); }
-  setup_call();
+  if (rc == VSDK_OK) rc = vsdk_frame_call_setup();
+  if (rc != VSDK_OK) { fprintf(stderr, "start: %s\n", vsdk_strerror(rc)); exit(1); }
   one_frame(0);
 }
 

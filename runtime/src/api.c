@@ -40,6 +40,16 @@ static int io_region(uint8_t **at, uint32_t *capacity) {
   return VSDK_OK;
 }
 
+/* Loads an image and starts its signalling from the stored identity. The start's result (e.g.
+ * not provisioned yet) is not the runtime's: the image reports it through events and
+ * vsdk_is_registered(). A media-only image has no vsdk_device_init. Caller holds the lock. */
+static int load_and_start(const uint8_t *image, uint32_t len) {
+  int rc = vsdk_engine_load(&engine, image, len);
+  int32_t now = now_ms(), started;
+  if (rc == VSDK_OK) vsdk_engine_call(&engine, "vsdk_device_init", 1, &now, &started);
+  return rc;
+}
+
 int vsdk_init(const vsdk_config_t *config, const uint8_t *image, uint32_t len) {
   if (!config || !config->platform) return VSDK_E_ARG;
   if (engine.runtime) return VSDK_E_STATE;
@@ -53,12 +63,7 @@ int vsdk_init(const vsdk_config_t *config, const uint8_t *image, uint32_t len) {
   engine.host.event_arg = config->event_arg;
   if (!image) { image = vsdk_sdk_wasm; len = vsdk_sdk_wasm_len; }
   lock();
-  int rc = vsdk_engine_load(&engine, image, len);
-  /* Signalling starts from the stored identity. Its result (e.g. not provisioned yet) is not
-   * the runtime's: the image reports it through events and vsdk_is_registered(). A media-only
-   * image has no vsdk_device_init. */
-  int32_t now = now_ms(), started;
-  if (rc == VSDK_OK) vsdk_engine_call(&engine, "vsdk_device_init", 1, &now, &started);
+  int rc = load_and_start(image, len);
   unlock();
   return rc;
 }
@@ -82,7 +87,7 @@ int vsdk_load_image(const uint8_t *image, uint32_t len, const uint8_t expected_s
     }
   }
   lock();
-  int rc = vsdk_engine_load(&engine, image, len);
+  int rc = load_and_start(image, len);
   unlock();
   return rc;
 }
@@ -183,13 +188,7 @@ int vsdk_audio_out(int16_t *pcm, int max_samples) {
 int vsdk_call_export(const char *name, int argc, const int32_t *argv, int32_t *result) {
   if (!name) return VSDK_E_ARG;
   lock();
-  /* Not the cached path: names from tools are not static, so look them up each time. */
-  IM3Function fn = NULL;
-  int rc = engine.runtime ? VSDK_OK : VSDK_E_NOT_INIT;
-  M3Result found = rc == VSDK_OK ? m3_FindFunction(&fn, engine.runtime, name) : m3Err_none;
-  if (found == m3Err_functionLookupFailed) rc = VSDK_E_UNSUPPORTED;
-  else if (found != m3Err_none) rc = VSDK_E_ENGINE;
-  if (rc == VSDK_OK) rc = vsdk_engine_call(&engine, m3_GetFunctionName(fn), argc, argv, result);
+  int rc = vsdk_engine_call(&engine, name, argc, argv, result);
   unlock();
   return rc;
 }

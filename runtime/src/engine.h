@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include "vsdk_shims.h"
 
-#define VSDK_EXPORT_CACHE 16
+#define VSDK_EXPORT_CACHE 24
 
 typedef struct vsdk_engine {
   IM3Environment env;
@@ -18,7 +18,7 @@ typedef struct vsdk_engine {
   uint32_t stack_bytes, memory_limit;
   int compile_eagerly;
   vsdk_shim_host_t host;
-  /* Exports looked up once per image, keyed by the caller's (static) name pointer. */
+  /* Exports looked up once per image (wasm3's own lookup is a linear search by name). */
   struct { const char *name; IM3Function fn; } cache[VSDK_EXPORT_CACHE];
   uint32_t trap_line, trap_column, traps, refused;
   int busy; /* inside a call into the image (an import is running) */

@@ -12,6 +12,7 @@ static int check_failures;
 #define CHECK_EQ(a, b) do { long long _a = (long long)(a), _b = (long long)(b); if (_a != _b) { check_failures++; \
   fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld != %lld)\n", __FILE__, __LINE__, #a, #b, _a, _b); } } while (0)
 
+#ifndef CHECK_NO_CASES
 typedef struct { const char *name; void (*fn)(void); } test_case_t;
 
 /* Runs the case named by `which` (NULL: all) and reports. */
@@ -27,5 +28,6 @@ static int run_cases(const test_case_t *cases, size_t n, const char *which) {
   if (!ran) { fprintf(stderr, "no test case named %s\n", which ? which : "(any)"); return 2; }
   return check_failures ? 1 : 0;
 }
+#endif
 
 #endif

@@ -1,0 +1,57 @@
+#include "frame_cycle.h"
+#include "vsdk.h"
+
+enum { SAMPLES = VSDK_FRAME_SAMPLES, PT_PCMU = 0 };
+/* RTP header record fields (assembly/rtp/api.ts). */
+enum { F_PT = 0, F_SEQ = 2, F_TS = 3, F_SSRC = 4, F_PAYLOAD_PTR = 10, F_PAYLOAD_LEN = 11 };
+/* I/O buffer layout: [0,320) captured PCM, [320,512) our packet, [512,672) jitter output,
+ * [1024,1344) played PCM. */
+enum { PCM_IN = 0, PACKET = VSDK_FRAME_PACKET_OFFSET, JB_OUT = 512, PCM_OUT = 1024 };
+
+static int32_t io;
+static int failed;
+
+static int32_t x(const char *name, int argc, const int32_t *argv) {
+  int32_t r = 0;
+  int rc = vsdk_call_export(name, argc, argv, &r);
+  if (rc != VSDK_OK) { failed = rc; return rc; }
+  return r;
+}
+#define X(name, ...) x(name, (int)(sizeof((int32_t[]){ __VA_ARGS__ }) / sizeof(int32_t)), (int32_t[]){ __VA_ARGS__ })
+
+int vsdk_frame_call_setup(void) {
+  int32_t cap = 0;
+  failed = 0;
+  io = x("vsdk_io_buffer", 0, NULL);
+  cap = x("vsdk_io_capacity", 0, NULL);
+  if (failed) return failed;
+  if (cap < 1344) return VSDK_E_NOSPACE;
+  X("vsdk_rtp_set", F_PT, PT_PCMU);
+  X("vsdk_rtp_set", F_SSRC, 0x1234);
+  int32_t jb = X("vsdk_jitter_init", 0, 20, 16);
+  return failed ? failed : jb < 0 ? jb : 0;
+}
+
+int32_t vsdk_frame_cycle(uint32_t n, const int16_t *pcm, int16_t *out) {
+  failed = 0;
+  vsdk_io_write(pcm, SAMPLES * 2, PCM_IN);
+  /* Send: µ-law encode after the 12-byte header room, then the header. */
+  X("vsdk_g711_encode", 0, io + PCM_IN, SAMPLES, io + PACKET + 12);
+  X("vsdk_rtp_set", F_SEQ, (int32_t)(n & 0xffff));
+  X("vsdk_rtp_set", F_TS, (int32_t)(n * SAMPLES));
+  X("vsdk_rtp_set", F_PAYLOAD_PTR, io + PACKET + 12);
+  X("vsdk_rtp_set", F_PAYLOAD_LEN, SAMPLES);
+  int32_t len = X("vsdk_rtp_write", io + PACKET, 192);
+  /* Receive the same packet as the peer's. */
+  X("vsdk_rtp_parse", io + PACKET, len);
+  int32_t payload = X("vsdk_rtp_get", F_PAYLOAD_PTR), payload_len = X("vsdk_rtp_get", F_PAYLOAD_LEN);
+  uint32_t now = n * 20u;
+  X("vsdk_jitter_put", (int32_t)(n & 0xffff), (int32_t)(n * SAMPLES), (int32_t)now, payload, payload_len);
+  int32_t got = X("vsdk_jitter_get", (int32_t)now, io + JB_OUT, 192);
+  if (failed) return failed;
+  int32_t bytes = got >> 8, kind = got & 0xff;
+  if (kind != 1 || bytes <= 0 || bytes > SAMPLES) return len;
+  X("vsdk_g711_decode", 0, io + JB_OUT, bytes, io + PCM_OUT);
+  vsdk_io_read(out, (uint32_t)bytes * 2u, PCM_OUT);
+  return failed ? failed : len | 1 << 16;
+}

@@ -1,0 +1,18 @@
+/* One full-duplex G.711 20 ms cycle through the image's media exports, shared by the frame
+ * benchmark (frame_wasm3.c) and the long-run test (tests/c/test_cycles.c). When the image gains
+ * one export for the whole cycle (assembly/media/), vsdk_frame_cycle() becomes that one call. */
+#ifndef VSDK_FRAME_CYCLE_H
+#define VSDK_FRAME_CYCLE_H
+#include <stdint.h>
+
+#define VSDK_FRAME_SAMPLES 160
+
+/* Prepares a call: RTP sender fields and the jitter buffer. Returns 0 or a vsdk error. */
+int vsdk_frame_call_setup(void);
+/* Captured PCM in, played PCM out. Returns the bytes of the RTP packet sent, with bit 16 set
+ * when a frame was played into out; or a negative vsdk error. The packet stays in the I/O
+ * buffer at VSDK_FRAME_PACKET_OFFSET. */
+int32_t vsdk_frame_cycle(uint32_t n, const int16_t *pcm, int16_t *out);
+#define VSDK_FRAME_PACKET_OFFSET 320
+
+#endif

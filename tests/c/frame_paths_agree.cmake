@@ -1,0 +1,17 @@
+# Runs the frame benchmark pair for 500 frames and compares what each sent and played: the
+# image's G.711 + RTP + jitter path against an independent native C implementation.
+execute_process(COMMAND "${WASM3}" "${IMAGE}" 500 OUTPUT_VARIABLE w RESULT_VARIABLE rw)
+execute_process(COMMAND "${NATIVE}" 500 OUTPUT_VARIABLE n RESULT_VARIABLE rn)
+if(NOT rw EQUAL 0 OR NOT rn EQUAL 0)
+  message(FATAL_ERROR "a frame program failed: ${rw} ${rn}")
+endif()
+foreach(key tx_checksum played checksum)
+  string(REGEX MATCH "\"${key}\": ([0-9]+)" _ "${w}")
+  set(wv "${CMAKE_MATCH_1}")
+  string(REGEX MATCH "\"${key}\": ([0-9]+)" _ "${n}")
+  set(nv "${CMAKE_MATCH_1}")
+  message(STATUS "${key}: image ${wv}, native ${nv}")
+  if(NOT wv OR NOT wv STREQUAL nv)
+    message(FATAL_ERROR "${key} differs")
+  endif()
+endforeach()
