@@ -14,6 +14,7 @@ export function openSqlite(path: string): Db {
   db.pragma("synchronous = NORMAL");
   db.pragma("busy_timeout = 5000");
   db.pragma("foreign_keys = ON");
+  db.pragma("wal_autocheckpoint = 4000"); // fewer, larger checkpoints: nonce writes come with every request
   const statements = new Map<string, Database.Statement>();
   const prepare = (sql: string) => {
     let s = statements.get(sql);
