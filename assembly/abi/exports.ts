@@ -11,6 +11,7 @@ import {
   apiSignalError, apiSignalReport, apiSignalMedia, apiSignalMediaHost, apiSignalSetTimeouts,
 } from "../signal/api";
 import { jitterInit, jitterSourceOf, jitterPutPacket, jitterGetFrame, jitterStats } from "../jitter/api";
+import { plcInit, plcReceive, plcConceal } from "../codec/g711_plc";
 import { g711EncodeChecked, g711DecodeChecked } from "../codec/g711";
 import { opusPacketSamples, opusPacketFrameCount, opusPacketParse } from "../codec/opus_toc";
 import {
@@ -37,6 +38,12 @@ export function vsdk_opus_packet_samples(ptr: usize, len: i32): i32 { return opu
 export function vsdk_opus_packet_frames(ptr: usize, len: i32): i32 { return opusPacketFrameCount(ptr, len); }
 // Writes (offset u16, length u16) per frame at out (cap frames); returns the frame count.
 export function vsdk_opus_packet_parse(ptr: usize, len: i32, out: usize, cap: i32): i32 { return opusPacketParse(ptr, len, out, cap); }
+// G.711 loss concealment (assembly/codec/g711_plc.ts, G.711 Appendix I style): init resets it;
+// receive takes a good frame of 16-bit PCM and replaces it in place with the samples to play
+// (3.75 ms behind); conceal writes the samples to play for a lost frame. n is 30..360 samples.
+export function vsdk_plc_init(): i32 { return plcInit(); }
+export function vsdk_plc_receive(pcmPtr: usize, samples: i32): i32 { return plcReceive(pcmPtr, samples); }
+export function vsdk_plc_conceal(outPtr: usize, samples: i32): i32 { return plcConceal(outPtr, samples); }
 // --- media: RTP/RTCP (assembly/rtp/) ---
 // docs/rtp.md lists the field numbers. One header record is both the parse result and the write
 // template: parse returns the header length (payload offset) or an error and leaves the record
@@ -98,4 +105,4 @@ export function vsdk_signal_error(): i32 { return apiSignalError(); }
 export function vsdk_signal_report(out: usize, cap: i32): i32 { return apiSignalReport(out, cap); }
 export function vsdk_signal_media(field: i32): i32 { return apiSignalMedia(field); }
 export function vsdk_signal_media_host(out: usize, cap: i32): i32 { return apiSignalMediaHost(out, cap); }
-export function vsdk_signal_set_timeouts(waitSeconds: i32, callTimeoutMs: i32, ringTimeoutMs: i32): i32 { return apiSignalSetTimeouts(waitSeconds, callTimeoutMs, ringTimeoutMs); }
+export function vsdk_signal_set_timeouts(waitSeconds: i32, callTimeoutMs: i32, ringTimeoutMs: i32, requestTimeoutMs: i32): i32 { return apiSignalSetTimeouts(waitSeconds, callTimeoutMs, ringTimeoutMs, requestTimeoutMs); }
