@@ -105,4 +105,4 @@ export function vsdk_signal_error(): i32 { return apiSignalError(); }
 export function vsdk_signal_report(out: usize, cap: i32): i32 { return apiSignalReport(out, cap); }
 export function vsdk_signal_media(field: i32): i32 { return apiSignalMedia(field); }
 export function vsdk_signal_media_host(out: usize, cap: i32): i32 { return apiSignalMediaHost(out, cap); }
-export function vsdk_signal_set_timeouts(waitSeconds: i32, callTimeoutMs: i32, ringTimeoutMs: i32, requestTimeoutMs: i32): i32 { return apiSignalSetTimeouts(waitSeconds, callTimeoutMs, ringTimeoutMs, requestTimeoutMs); }
+export function vsdk_signal_set_timeouts(waitSeconds: i32, callTimeoutMs: i32, ringTimeoutMs: i32): i32 { return apiSignalSetTimeouts(waitSeconds, callTimeoutMs, ringTimeoutMs); }
