@@ -4,10 +4,12 @@ import { imageSize } from "./image-size.js";
 import { jitter } from "./jitter.js";
 import { cloudThroughput } from "./cloud.js";
 import { wasm3Runtime } from "./wasm3.js";
+import { rtpSize } from "./rtp.js";
 
 export const benchParts: BenchPart[] = [
   imageSize,
   jitter,
   cloudThroughput,
   wasm3Runtime,
+  rtpSize,
 ];
