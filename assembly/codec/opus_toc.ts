@@ -76,7 +76,8 @@ let lengthBytes: i32 = 0;
 }
 
 // Parses and validates a whole packet. Returns the number of frames (1-48) or an error:
-//   E_ARG        null pointer, negative length, or a packet outside linear memory
+//   E_ARG        null pointer, negative length, a packet or frame list outside linear memory,
+//                or a frame list overlapping the packet
 //   E_TRUNCATED  R1 (empty), or bytes missing that the packet's own fields announce: a frame
 //                length (code 2/3), the frame count byte, padding, VBR frames (R4, R7)
 //   E_MALFORMED  complete but illegal: a frame over 1275 bytes (R2), code 1 with an odd payload
@@ -160,6 +161,11 @@ export function opusPacketParse(ptr: usize, len: i32, out: usize, cap: i32): i32
   if (lastSize > OPUS_MAX_FRAME_BYTES) return E_MALFORMED;          // R2
   if (out != 0) {
     if (cap < count) return E_NOSPACE;
+    // The frame list must lie in memory and apart from the packet, whose VBR lengths are
+    // read again below while the list is written.
+    const outEnd = <u64>out + (<u64>count << 2);
+    if (outEnd > (<u64>memory.size() << 16)) return E_ARG;
+    if (outEnd > <u64>ptr && <u64>out < <u64>ptr + <u64>len) return E_ARG;
     let offset = <i32>(p - ptr);
     let q = vbrLengths;
     for (let i = 0; i < count - 1; i++) {

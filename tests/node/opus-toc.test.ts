@@ -228,4 +228,8 @@ test("errors: which rule gets which code, and bad arguments", () => {
   assert.equal(image.exports.vsdk_opus_packet_samples(top - 2, 3), E_ARG, "packet past the end of memory");
   assert.equal(image.exports.vsdk_opus_packet_samples(0xffffff00, 0x200), E_ARG, "address wrap");
   assert.equal(image.exports.vsdk_opus_packet_frames(top - 1, 1), 1, "last byte of memory is readable");
+  image.writeIo(Uint8Array.of(0xe3, 0x30));  // 48 frames
+  assert.equal(image.exports.vsdk_opus_packet_parse(io, 2, top - 100, 48), E_ARG, "frame list past the end of memory");
+  assert.equal(image.exports.vsdk_opus_packet_parse(io, 2, io + 1, 48), E_ARG, "frame list overlapping the packet");
+  assert.equal(image.exports.vsdk_opus_packet_parse(io, 2, io + 2, 48), 48, "frame list right after the packet");
 });
