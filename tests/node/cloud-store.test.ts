@@ -61,6 +61,11 @@ for (const [kind, makeUrl] of backends) {
     assert.equal(await store.useNonce("D1", "0100", Date.now() - 1), true);
     assert.equal(await store.purgeNonces(Date.now()), 1);
     assert.equal(await store.useNonce("D1", "00ff", Date.now() + 1000), false);
+    // nonces arriving together are written together; a repeat within the batch is still a replay
+    const together = await Promise.all(["aa11", "AA11", "bb22", "00ff", "cc33"].map((n) => store.useNonce("D1", n, Date.now() + 1000)));
+    assert.deepEqual(together, [true, false, true, false, true]);
+    const many = await Promise.all(Array.from({ length: 600 }, (_, i) => store.useNonce("D1", `f${i % 300}`, Date.now() + 1000)));
+    assert.equal(many.filter(Boolean).length, 300, "600 requests, 300 distinct nonces, across several batches");
   }));
 
   test(`${kind}: events are numbered per device, in order, under concurrency, and go once acknowledged`, () => withStore(async (store) => {
