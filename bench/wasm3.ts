@@ -47,9 +47,11 @@ const frameRun = (program: string[], frames: number, extra: string[] = []): Fram
 
 function wasm3SourceDir(): string {
   const cache = readFileSync(join(native, "CMakeCache.txt"), "utf8");
-  const m = /^VSDK_WASM3_SOURCE_DIR:PATH=(.*)$/m.exec(cache);
-  if (!m || !existsSync(join(m[1], "wasm3.h"))) throw new Error("no wasm3 sources in build/native (run `npm run build`)");
-  return m[1];
+  // The integrator's folder when one was given, else the pinned sdist unpacked by the build.
+  const given = /^VSDK_WASM3_SOURCE_DIR:PATH=(.*)$/m.exec(cache)?.[1];
+  const dir = given || join(native, "_deps", "pywasm3-0.5.0", "wasm3");
+  if (!existsSync(join(dir, "wasm3.h"))) throw new Error("no wasm3 sources in build/native (run `npm run build`)");
+  return dir;
 }
 
 const wasm3Files = ["m3_bind", "m3_code", "m3_compile", "m3_core", "m3_emit", "m3_env", "m3_exec", "m3_function", "m3_info", "m3_module", "m3_parse"];

@@ -1,39 +1,15 @@
 # wasm3, compiled from its own C sources with our settings (never copied into this repository).
 #
-# Where the sources come from, in order:
-#   1. VSDK_WASM3_SOURCE_DIR, a folder holding wasm3's source/*.c (the integrator's copy; the
-#      FreeRTOS and ESP-IDF builds pass theirs the same way);
-#   2. otherwise PyPI's pywasm3 0.5.0 source distribution, pinned with its hash in
-#      runtime/wasm3-source/requirements.txt, downloaded once with pip (never installed) and
-#      unpacked into the build folder. It carries wasm3 v0.5.0, which runs what AssemblyScript
-#      emits by default (bulk memory, non-trapping conversions); crates.io's newest wasm3-sys
-#      (0.3.0) carries wasm3 0.4.7, which lacks bulk memory. See docs/runtime.md.
+# Where the sources come from: see wasm3-source.cmake.
 #
 # Defines the static library `vsdk_wasm3` with the embedded settings measured in
 # shared/reference/wasm3-measurements.md; each is a cache variable a port can override.
 
-set(VSDK_WASM3_SOURCE_DIR "" CACHE PATH "folder with wasm3's C sources (empty: fetch pywasm3 0.5.0 from PyPI)")
+include("${CMAKE_CURRENT_LIST_DIR}/wasm3-source.cmake")
+vsdk_wasm3_source_dir(VSDK_WASM3_SOURCE_DIR "${CMAKE_BINARY_DIR}/_deps")
 set(VSDK_WASM3_CODE_PAGE_BYTES 1024 CACHE STRING "wasm3 code page size (d_m3CodePageAlignSize)")
 set(VSDK_WASM3_MAX_FUNCTION_STACK 128 CACHE STRING "wasm3 compile-time function stack height (d_m3MaxFunctionStackHeight)")
 option(VSDK_WASM3_HAS_FLOAT "build wasm3 with floating point opcodes (the image needs none)" OFF)
-
-if(NOT VSDK_WASM3_SOURCE_DIR)
-  set(_vsdk_wasm3_dir "${CMAKE_BINARY_DIR}/_deps/pywasm3-0.5.0/wasm3")
-  if(NOT EXISTS "${_vsdk_wasm3_dir}/wasm3.h")
-    set(_req "${CMAKE_CURRENT_LIST_DIR}/wasm3-source/requirements.txt")
-    find_package(Python3 REQUIRED COMPONENTS Interpreter)
-    message(STATUS "vsdk: downloading pywasm3 0.5.0 (wasm3 C sources) with pip")
-    execute_process(
-      COMMAND "${Python3_EXECUTABLE}" -m pip download --quiet --no-deps --no-binary :all:
-              --require-hashes -r "${_req}" -d "${CMAKE_BINARY_DIR}/_deps"
-      RESULT_VARIABLE _rc)
-    if(NOT _rc EQUAL 0)
-      message(FATAL_ERROR "vsdk: pip could not download pywasm3 (see ${_req}); or set VSDK_WASM3_SOURCE_DIR")
-    endif()
-    file(ARCHIVE_EXTRACT INPUT "${CMAKE_BINARY_DIR}/_deps/pywasm3-0.5.0.tar.gz" DESTINATION "${CMAKE_BINARY_DIR}/_deps")
-  endif()
-  set(VSDK_WASM3_SOURCE_DIR "${_vsdk_wasm3_dir}" CACHE PATH "" FORCE)
-endif()
 
 # The interpreter proper; the WASI, libc and tracer APIs are not used by the device.
 set(VSDK_WASM3_SOURCES
