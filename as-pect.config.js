@@ -1,6 +1,7 @@
 // as-pect runs the image's modules' unit tests (tests/as/**/*.spec.ts) on the desktop.
 export default {
-  entries: ["tests/as/**/*.spec.ts"],
+  // tools/test.mjs passes a name filter through VSDK_AS_FILTER (as-pect has no file option).
+  entries: [`tests/as/**/*${process.env.VSDK_AS_FILTER ?? ""}*.spec.ts`],
   include: ["tests/as/**/*.include.ts"],
   disclude: [/node_modules/],
   async instantiate(memory, createImports, instantiate, binary) {

@@ -49,8 +49,8 @@ const suites = {
   },
   as() {
     if (files("tests/as", ".spec.ts").length === 0) return;
-    const r = spawnSync(join(root, "node_modules/.bin/asp"), ["--config", "as-pect.config.js", ...(filter ? ["--file", filter] : [])],
-      { cwd: root, encoding: "utf8", maxBuffer: 64 << 20 });
+    const r = spawnSync(join(root, "node_modules/.bin/asp"), ["--config", "as-pect.config.js"],
+      { cwd: root, encoding: "utf8", maxBuffer: 64 << 20, env: { ...process.env, VSDK_AS_FILTER: filter } });
     process.stdout.write(r.stdout ?? "");
     process.stderr.write(r.stderr ?? "");
     const plain = (r.stdout ?? "").replace(/\x1b\[[0-9;]*m/g, "");
