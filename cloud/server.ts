@@ -24,6 +24,7 @@ import { PushReceiver } from "./wechat/push-receiver.js";
 const OPENID = /^[0-9A-Za-z_-]{1,128}$/;
 const CALL_OPS = new Set(["answer", "reject", "busy", "hangup", "cancel"]);
 const NONCE_PURGE_MS = 60_000;
+const PUSH_MEMORY_MS = 24 * 3600_000; // WeChat resends within seconds; a day of memory is ample
 
 export class Cloud {
   readonly log: Logger;
@@ -56,7 +57,10 @@ export class Cloud {
     await cloud.events.start();
     await cloud.calls.start();
     await cloud.listen();
-    cloud.purgeTimer = setInterval(() => { void cloud.store.purgeNonces(Date.now()).catch(() => undefined); }, NONCE_PURGE_MS);
+    cloud.purgeTimer = setInterval(() => {
+      void cloud.store.purgeNonces(Date.now()).catch(() => undefined);
+      void cloud.store.purgePushes(Date.now() - PUSH_MEMORY_MS).catch(() => undefined);
+    }, NONCE_PURGE_MS);
     cloud.purgeTimer.unref();
     cloud.log.info("cloud listening", { url: cloud.url, database: db.kind, ca: cloud.caFile });
     return cloud;

@@ -39,6 +39,7 @@ export async function runRoomWorker(): Promise<number> {
   const stats = { from_device: 0, to_device: 0, dropped: 0 };
   let finished = false;
   const pending: string[] = []; // decisions that came before the room's keys did
+  const toRoom = (line: string) => { if (roomLink && roomLink.writable) roomLink.write(line); };
 
   const finish = (code: number) => {
     if (finished) return;
@@ -67,7 +68,8 @@ export async function runRoomWorker(): Promise<number> {
   });
 
   const lines = createInterface({ input: process.stdin });
-  lines.on("close", () => { roomLink?.write(JSON.stringify({ op: "hangup" }) + "\n"); finish(0); });
+  // The cloud went away (or stopped us): hang up rather than leave the user in a silent call.
+  lines.on("close", () => { if (!finished) toRoom(JSON.stringify({ op: "hangup" }) + "\n"); finish(0); });
   for await (const line of lines) {
     let cmd: WorkerCommand;
     try { cmd = JSON.parse(line); } catch { send({ ev: "error", message: "unreadable command" }); continue; }
@@ -106,7 +108,7 @@ export async function runRoomWorker(): Promise<number> {
         pending.splice(0).forEach((op) => link.write(op));
       } else {
         const op = JSON.stringify({ op: cmd.op }) + "\n";
-        if (roomLink) roomLink.write(op);
+        if (roomLink) toRoom(op);
         else pending.push(op);
       }
     } catch (err) {

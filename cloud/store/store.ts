@@ -224,6 +224,10 @@ export class Store {
     return Number(rows[0]?.errcode ?? 0);
   }
 
+  async purgePushes(before: number): Promise<number> {
+    return this.db.run(`DELETE FROM pushes WHERE received_at < ?`, [before]);
+  }
+
   async deviceCount(): Promise<number> {
     const rows = await this.db.all<{ n: number }>(`SELECT COUNT(*) AS n FROM devices`);
     return Number(rows[0].n);
