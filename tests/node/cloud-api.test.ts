@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLocalSystem, type LocalSystem } from "../../cloud/local-system.js";
 import { DeviceClient } from "./helpers/device-client.js";
+import { WechatClient } from "../../cloud/wechat/client.js";
 
 let sys: LocalSystem;
 let dir: string;
@@ -163,6 +164,21 @@ test("the access token is cached and renewed when WeChat calls it expired", asyn
   const r = await dev.get("/v1/device/ticket");
   assert.equal(r.status, 200);
   assert.equal(sys.emulator.platform.tokensIssued, before + 1);
+});
+
+test("the access token is renewed five minutes before it expires, once for concurrent callers", async () => {
+  let now = Date.now();
+  const client = new WechatClient({ apiBase: sys.emulator.url, appid: sys.emulator.options.appid, secret: sys.emulator.options.secret, now: () => now });
+  const first = await Promise.all([client.accessToken(), client.accessToken(), client.accessToken()]);
+  assert.equal(client.tokenFetches, 1, "one fetch for three concurrent callers");
+  assert.ok(first.every((t) => t === first[0]));
+  now += (7200 - 301) * 1000; // 301 s left: still good
+  assert.equal(await client.accessToken(), first[0]);
+  now += 2000; // 299 s left: renewed ahead of expiry
+  const renewed = await client.accessToken();
+  assert.notEqual(renewed, first[0]);
+  assert.equal(client.tokenFetches, 2);
+  assert.equal((await client.getSnTicket("SN-TOKEN", "vsdk-model-1")).length > 10, true, "the renewed token works");
 });
 
 test("WeChat's own rules: sn characters and length, token errors (emulator)", async () => {
