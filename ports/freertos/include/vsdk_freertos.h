@@ -16,6 +16,9 @@ typedef struct vsdk_freertos_config {
   uint32_t task_priority;         /* 0: tskIDLE_PRIORITY + 2 */
   uint32_t tick_period_ms;        /* how often vsdk_tick runs; 0: 10 */
   uint32_t memory_limit_bytes;    /* 0: VSDK_DEFAULT_MEMORY_LIMIT */
+  uint32_t stack_bytes;           /* wasm3 value stack; 0: VSDK_DEFAULT_STACK_BYTES */
+  uint32_t heap_limit_bytes;      /* cap on wasm3's heap; 0: none */
+  int compile_eagerly;            /* see vsdk_config_t */
   vsdk_event_cb on_event;         /* runs on the vsdk task */
   void *event_arg;
 } vsdk_freertos_config_t;

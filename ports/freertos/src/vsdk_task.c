@@ -2,10 +2,17 @@
  * tasks (the audio driver's) may call vsdk_audio_in/out directly: the recursive mutex the port
  * installs as the platform lock serialises them with this task's calls into the image. */
 #include <string.h>
+#ifdef ESP_PLATFORM /* ESP-IDF keeps the kernel's headers under freertos/ */
+#include "freertos/FreeRTOS.h"
+#include "freertos/queue.h"
+#include "freertos/semphr.h"
+#include "freertos/task.h"
+#else
 #include "FreeRTOS.h"
 #include "queue.h"
 #include "semphr.h"
 #include "task.h"
+#endif
 #include "vsdk_freertos.h"
 
 #define COMMAND_QUEUE_LENGTH 4
@@ -39,6 +46,9 @@ static void vsdk_task(void *arg) {
   vsdk_config_t config = { 0 };
   config.platform = &cfg.platform;
   config.memory_limit_bytes = cfg.memory_limit_bytes;
+  config.stack_bytes = cfg.stack_bytes;
+  config.heap_limit_bytes = cfg.heap_limit_bytes;
+  config.compile_eagerly = cfg.compile_eagerly;
   config.on_event = cfg.on_event;
   config.event_arg = cfg.event_arg;
   init_result = vsdk_init(&config, cfg.image, cfg.image_len);
