@@ -37,6 +37,16 @@ export class CallControl {
     this.changes.setMaxListeners(0);
   }
 
+  /**
+   * Ends the calls a previous run of this instance left open: their workers died with it. On
+   * SQLite there is only ever one instance, so that is every open call.
+   */
+  async endOrphans(): Promise<number> {
+    const orphans = await this.store.openCallsOf(this.store.db.kind === "sqlite" ? null : this.config.instanceId);
+    for (const c of orphans) await this.recordState(c.id, STATE.ABORTED, 0, "restart");
+    return orphans.length;
+  }
+
   async start(): Promise<void> {
     // A device's decision may land on an instance that does not run the call's worker.
     await this.store.db.listen(OPS_CHANNEL, (text) => {
@@ -102,7 +112,7 @@ export class CallControl {
     const { worker, port } = await this.startWorker(id, ssrc, peerSsrc);
     const media = this.media(port, ssrc, peerSsrc);
     await this.store.createCall({ id, sn, openid: req.callee_openid, direction: "device_to_user", room_type: req.room_type,
-      room_id: null, payload: req.payload, state: STATE.CALLING, media, source: "device" });
+      room_id: null, payload: req.payload, state: STATE.CALLING, media, source: "device", instance: this.config.instanceId });
     try {
       const roomId = await this.wechat.call({ sn, model_id: modelId, openid: req.callee_openid, room_type: req.room_type,
         payload: `${PAYLOAD_PREFIX}${id}:${req.payload}`, custom_query: req.custom_query });
@@ -148,7 +158,7 @@ export class CallControl {
     const media = this.media(port, ssrc, peerSsrc);
     const roomType = p.RoomType === "video" ? "video" : "voice";
     await this.store.createCall({ id, sn: p.Sn, openid: p.FromUserName, direction: "user_to_device", room_type: roomType,
-      room_id: p.RoomId, payload: p.Payload ?? "", state: STATE.CALLING, media, source: "wechat" });
+      room_id: p.RoomId, payload: p.Payload ?? "", state: STATE.CALLING, media, source: "wechat", instance: this.config.instanceId });
     await this.store.authorise(p.Sn, p.FromUserName);
     await this.join(id, p, "callee");
     if (busy) { this.workers.get(id)?.send({ op: "busy" }); return; } // one call at a time per device

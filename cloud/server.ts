@@ -56,6 +56,8 @@ export class Cloud {
     const cloud = new Cloud(config, new Store(db));
     await cloud.events.start();
     await cloud.calls.start();
+    const orphans = await cloud.calls.endOrphans();
+    if (orphans > 0) cloud.log.warn("ended calls a previous run left open", { calls: orphans });
     await cloud.listen();
     cloud.purgeTimer = setInterval(() => {
       void cloud.store.purgeNonces(Date.now()).catch(() => undefined);
@@ -63,6 +65,7 @@ export class Cloud {
     }, NONCE_PURGE_MS);
     cloud.purgeTimer.unref();
     cloud.log.info("cloud listening", { url: cloud.url, database: db.kind, ca: cloud.caFile });
+    if (config.adminToken === "dev-admin-token" && config.host !== "127.0.0.1") cloud.log.warn("the back-office token is the development default; set VSDK_ADMIN_TOKEN");
     return cloud;
   }
 

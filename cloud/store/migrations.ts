@@ -73,6 +73,10 @@ export const migrations: string[][] = [
     // once-a-minute purge can afford a scan.
     `DROP INDEX IF EXISTS nonces_expiry`,
   ],
+  [
+    // The instance that runs a call's room worker: a restarted instance ends its orphaned calls.
+    `ALTER TABLE calls ADD COLUMN instance TEXT NOT NULL DEFAULT ''`,
+  ],
 ];
 
 /** Applies the migrations not yet recorded, each in its own transaction; safe to run concurrently. */

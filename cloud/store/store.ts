@@ -42,8 +42,8 @@ export interface CallStateRecord { at: number; state: number; reason: number; so
 
 const NONCE_BATCH = 256; // rows per statement: 768 parameters, well inside both databases' limits
 
-type CallRow = Omit<Call, "media"> & { media: string };
-const toCall = (r: CallRow): Call => ({ ...r, media: JSON.parse(r.media) });
+type CallRow = Omit<Call, "media"> & { media: string; instance?: string };
+const toCall = ({ instance: _instance, ...r }: CallRow): Call => ({ ...r, media: JSON.parse(r.media) });
 
 export class Store {
   private secrets = new Map<string, Device>();
@@ -150,12 +150,12 @@ export class Store {
     return rows.length > 0;
   }
 
-  async createCall(c: Omit<Call, "created_at" | "updated_at" | "ended_at" | "reason"> & { source: string }): Promise<Call> {
+  async createCall(c: Omit<Call, "created_at" | "updated_at" | "ended_at" | "reason"> & { source: string; instance?: string }): Promise<Call> {
     const now = Date.now();
     await this.db.transaction(async (tx) => {
-      await tx.run(`INSERT INTO calls (id, sn, openid, direction, room_type, room_id, payload, state, reason, media, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
-        [c.id, c.sn, c.openid, c.direction, c.room_type, c.room_id, c.payload, c.state, JSON.stringify(c.media), now, now]);
+      await tx.run(`INSERT INTO calls (id, sn, openid, direction, room_type, room_id, payload, state, reason, media, created_at, updated_at, instance)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
+        [c.id, c.sn, c.openid, c.direction, c.room_type, c.room_id, c.payload, c.state, JSON.stringify(c.media), now, now, c.instance ?? ""]);
       await tx.run(`INSERT INTO call_states (call_id, step, at, state, reason, source) VALUES (?, 1, ?, ?, 0, ?)`, [c.id, now, c.state, c.source]);
     });
     return (await this.call(c.id))!;
@@ -207,6 +207,14 @@ export class Store {
       if (event) await this.appendEvent(call.sn, "call.state", event(call), tx);
       return call;
     });
+  }
+
+  /** Calls still open whose worker ran on `instance` (every open call, when `instance` is null). */
+  async openCallsOf(instance: string | null): Promise<Call[]> {
+    const rows = instance === null
+      ? await this.db.all<CallRow>(`SELECT * FROM calls WHERE ended_at IS NULL`)
+      : await this.db.all<CallRow>(`SELECT * FROM calls WHERE ended_at IS NULL AND instance = ?`, [instance]);
+    return rows.map(toCall);
   }
 
   async callHistory(id: string): Promise<CallStateRecord[]> {

@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLocalSystem, type LocalSystem } from "../../cloud/local-system.js";
-import { DeviceClient } from "./helpers/device-client.js";
+import { DeviceClient, send } from "./helpers/device-client.js";
+import { encryptMessage, messageSignature } from "../../cloud/wechat/message-crypto.js";
 
 let sys: LocalSystem;
 let dir: string;
@@ -19,6 +20,7 @@ let dev: DeviceClient;
 let lastSeq = 0;
 const SN = "SN-CALLS-1";
 const USER = "o_calls_user";
+const USER2 = "o_calls_second";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -31,6 +33,8 @@ before(async () => {
   assert.equal(reg.status, 200);
   const grant = await sys.emulatorCall("/emulator/grant", { openid: USER, sn: SN, model_id: "vsdk-model-1", sn_ticket: reg.json.sn_ticket, device_name: "Intercom" });
   assert.equal(grant.errcode, 0);
+  const grant2 = await sys.emulatorCall("/emulator/grant", { openid: USER2, sn: SN, model_id: "vsdk-model-1", sn_ticket: reg.json.sn_ticket, device_name: "Intercom" });
+  assert.equal(grant2.errcode, 0);
 });
 
 after(async () => {
@@ -246,4 +250,59 @@ test("pushes with a bad signature or for an unknown device are refused", async (
   const forged = await send(dev.agent, sys.cloud.url, "POST", "/wechat/push?timestamp=1&nonce=2&msg_signature=00", { "content-type": "application/json" },
     Buffer.from(JSON.stringify({ ToUserName: "x", Encrypt: "AAAA" })));
   assert.equal(forged.status, 401);
+});
+
+test("a second caller while the device talks is told busy (8) by the cloud; the first call goes on", async () => {
+  await script({ answer: "answer", after_ms: 0 });
+  const first = await dev.post("/v1/calls", { callee_openid: USER });
+  await nextEvent(stateEvent(first.json.call_id, 2));
+  const second = await sys.emulatorCall(`/emulator/users/${USER2}/call`, { sn: SN, model_id: "vsdk-model-1" });
+  assert.equal(second.push_errcode, 0);
+  const deadline = Date.now() + 5000;
+  let busyRoom: any;
+  do { busyRoom = await sys.emulatorCall(`/emulator/rooms/${second.roomid}`); await sleep(50); } while (busyRoom.state !== 8 && Date.now() < deadline);
+  assert.equal(busyRoom.state, 8);
+  const events = await dev.events(lastSeq, 0);
+  assert.equal(events.json.events.filter((e: any) => e.type === "call.ring").length, 0, "the busy device is not rung");
+  assert.equal((await room(first.json.call_id)).state, 2, "the first call goes on");
+  const hang = await dev.post(`/v1/calls/${first.json.call_id}/hangup`);
+  assert.equal(hang.json.state, 5);
+});
+
+test("a push for a device the cloud does not know is refused (errcode 2), which cancels the call", async () => {
+  const o = sys.emulator.options;
+  const message = { ToUserName: "gh", FromUserName: USER, CreateTime: 1, MsgType: "event", Event: "iot_voip_notify", Action: "join_voip_room",
+    RoomId: "room_forged", SessionKey: "k", ServerToken: "t", Payload: "", ModelId: "vsdk-model-1", Sn: "SN-NOT-OURS" };
+  const encrypted = encryptMessage(o.encodingAesKey, o.appid, JSON.stringify(message));
+  const ts = "1700000000", nonce = "n1";
+  const q = `timestamp=${ts}&nonce=${nonce}&encrypt_type=aes&msg_signature=${messageSignature(o.pushToken, ts, nonce, encrypted)}`;
+  const r = await send(dev.agent, sys.cloud.url, "POST", `/wechat/push?${q}`, { "content-type": "application/json" }, Buffer.from(JSON.stringify({ ToUserName: "gh", Encrypt: encrypted })));
+  assert.equal(r.status, 200);
+  assert.equal(r.json.errcode, 2);
+  const again = await send(dev.agent, sys.cloud.url, "POST", `/wechat/push?${q}`, { "content-type": "application/json" }, Buffer.from(JSON.stringify({ ToUserName: "gh", Encrypt: encrypted })));
+  assert.equal(again.json.errcode, 2, "a resend gets the same answer");
+  const wrongKey = encryptMessage("A".repeat(43), o.appid, JSON.stringify(message));
+  const q2 = `timestamp=${ts}&nonce=${nonce}&encrypt_type=aes&msg_signature=${messageSignature(o.pushToken, ts, nonce, wrongKey)}`;
+  const garbled = await send(dev.agent, sys.cloud.url, "POST", `/wechat/push?${q2}`, { "content-type": "application/json" }, Buffer.from(JSON.stringify({ ToUserName: "gh", Encrypt: wrongKey })));
+  assert.equal(garbled.status, 400, "a push encrypted with another key is refused");
+  const check = await send(dev.agent, sys.cloud.url, "GET", `/wechat/push?timestamp=${ts}&nonce=${nonce}&echostr=hello&signature=${messageSignature(o.pushToken, ts, nonce)}`, {}, Buffer.alloc(0));
+  assert.equal(check.text, "hello", "WeChat's URL check is echoed");
+});
+
+test("a cloud restart leaves no call open (its worker hangs up, or the new run aborts it: 4 or 7) and the device can call again", async () => {
+  await script({ answer: "no_answer", after_ms: 0 });
+  const r = await dev.post("/v1/calls", { callee_openid: USER });
+  assert.equal(r.status, 200);
+  await sleep(200);
+  await sys.restartCloud();
+  dev.close();
+  dev = new DeviceClient(sys.cloud.url, dev.sn, dev.secret, sys.ca);
+  const ended = await nextEvent((e) => e.type === "call.state" && e.call_id === r.json.call_id && [7, 5, 4].includes(e.state));
+  assert.ok(ended, "the open call was ended");
+  const { call } = await adminGet(`/admin/v1/calls/${r.json.call_id}`);
+  assert.ok(call.ended_at);
+  await script({ answer: "reject", after_ms: 10 });
+  const next = await dev.post("/v1/calls", { callee_openid: USER });
+  assert.equal(next.status, 200, next.text);
+  await nextEvent(stateEvent(next.json.call_id, 3));
 });
