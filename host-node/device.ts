@@ -95,8 +95,8 @@ export class Device extends EventEmitter {
   get state(): number { return this.x.vsdk_signal_state(); }
   get memoryUsed(): number { return this.x.vsdk_memory_used(); }
 
-  setTimeouts(waitSeconds: number, callTimeoutMs: number, ringTimeoutMs: number): number {
-    return this.x.vsdk_signal_set_timeouts(waitSeconds, callTimeoutMs, ringTimeoutMs);
+  setTimeouts(waitSeconds: number, callTimeoutMs: number, ringTimeoutMs: number, requestTimeoutMs = 10000): number {
+    return this.x.vsdk_signal_set_timeouts(waitSeconds, callTimeoutMs, ringTimeoutMs, requestTimeoutMs);
   }
 
   /** Registers with the cloud; resolves with OK or the error the image reports. */

@@ -5,6 +5,7 @@ import { ABI_VERSION } from "./version";
 import { IO_CAPACITY, ioBuffer } from "./io";
 import { lastTrapLine, lastTrapColumn } from "./abort";
 import { arenaTop } from "../util/arena";
+import { mediaStart, mediaStop, mediaFrameSamples, mediaCapture, mediaReceive, mediaPlayout, mediaStat } from "../media/session";
 import {
   apiDeviceProvision, apiDeviceInit, apiDeviceRegister, apiDeviceIsRegistered, apiDeviceReport, apiSignalTick, apiSignalCall,
   apiSignalAnswer, apiSignalReject, apiSignalCancel, apiSignalHangup, apiSignalState, apiSignalReason, apiSignalPhase,
@@ -82,6 +83,20 @@ export function vsdk_jitter_put(seq: u32, timestamp: u32, arrivalMs: u32, ptr: u
 export function vsdk_jitter_get(nowMs: u32, out: usize, cap: i32): i32 { return jitterGetFrame(nowMs, out, cap); }
 export function vsdk_jitter_stats(out: usize, cap: i32): i32 { return jitterStats(out, cap); }
 
+// --- media: one call's audio, both directions (assembly/media/session.ts) ---
+// start(codec 0 PCMU, 1 PCMA, 2 Opus; payload type or -1 for the usual; PCM rate; ptime ms;
+// our SSRC; the peer's or 0) -> OK or an error. capture: one frame of PCM (frame_samples) into
+// one RTP packet at out, returns its length. receive: one packet from the network at arrival
+// time, returns 1 (buffered), 0 (source on probation) or an error. playout: the frame to play at
+// now into pcm, returns samples. stat(field): counters, see docs/abi.md.
+export function vsdk_media_start(codec: i32, payloadType: i32, pcmRate: i32, ptimeMs: i32, localSsrc: u32, peerSsrc: u32): i32 { return mediaStart(codec, payloadType, pcmRate, ptimeMs, localSsrc, peerSsrc); }
+export function vsdk_media_stop(): i32 { return mediaStop(); }
+export function vsdk_media_frame_samples(): i32 { return mediaFrameSamples(); }
+export function vsdk_media_capture(pcmPtr: usize, samples: i32, outPtr: usize, cap: i32): i32 { return mediaCapture(pcmPtr, samples, outPtr, cap); }
+export function vsdk_media_receive(ptr: usize, len: i32, arrivalMs: u32): i32 { return mediaReceive(ptr, len, arrivalMs); }
+export function vsdk_media_playout(nowMs: u32, pcmPtr: usize, maxSamples: i32): i32 { return mediaPlayout(nowMs, pcmPtr, maxSamples); }
+export function vsdk_media_stat(field: i32): i32 { return mediaStat(field); }
+
 // --- device verification and signalling (assembly/device/, assembly/signal/) ---
 // docs/abi.md. Verbs only change state and queue a request; vsdk_signal_tick(now) moves the
 // non-blocking HTTP exchanges forward and reports through the `event` import. provision takes
@@ -105,4 +120,4 @@ export function vsdk_signal_error(): i32 { return apiSignalError(); }
 export function vsdk_signal_report(out: usize, cap: i32): i32 { return apiSignalReport(out, cap); }
 export function vsdk_signal_media(field: i32): i32 { return apiSignalMedia(field); }
 export function vsdk_signal_media_host(out: usize, cap: i32): i32 { return apiSignalMediaHost(out, cap); }
-export function vsdk_signal_set_timeouts(waitSeconds: i32, callTimeoutMs: i32, ringTimeoutMs: i32): i32 { return apiSignalSetTimeouts(waitSeconds, callTimeoutMs, ringTimeoutMs); }
+export function vsdk_signal_set_timeouts(waitSeconds: i32, callTimeoutMs: i32, ringTimeoutMs: i32, requestTimeoutMs: i32): i32 { return apiSignalSetTimeouts(waitSeconds, callTimeoutMs, ringTimeoutMs, requestTimeoutMs); }

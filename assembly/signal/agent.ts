@@ -96,13 +96,16 @@ export function agentCancel(now: u32): i32 {
   return commandEnd(signal(), now, false);
 }
 
-export function agentSetTimeouts(waitSeconds: i32, callTimeoutMs: i32, ringTimeoutMs: i32): i32 {
+// Long-poll wait (0-30 s), how long the user's phone may ring for our call and our bell for
+// theirs, and how long one request may take (>= 100 ms).
+export function agentSetTimeouts(waitSeconds: i32, callTimeoutMs: i32, ringTimeoutMs: i32, requestTimeoutMs: i32): i32 {
   if (!signalPlaced()) return E_STATE;
-  if (waitSeconds < 0 || waitSeconds > 30 || callTimeoutMs < 1000 || ringTimeoutMs < 1000) return E_ARG;
+  if (waitSeconds < 0 || waitSeconds > 30 || callTimeoutMs < 1000 || ringTimeoutMs < 1000 || requestTimeoutMs < 100) return E_ARG;
   const s = signal();
   s.waitSeconds = waitSeconds;
   s.callTimeoutMs = <u32>callTimeoutMs;
   s.ringTimeoutMs = <u32>ringTimeoutMs;
+  s.requestTimeoutMs = <u32>requestTimeoutMs;
   return OK;
 }
 
@@ -118,12 +121,14 @@ export function agentTick(now: u32): i32 {
     s.deferredOp = s.op;
     commandQueue(s, COMMAND_TIME, now);
   }
+  const wasTime = s.op == COMMAND_TIME;
   commandsPoll(now);
-  if (s.needTime && s.op == 0) {
+  if (wasTime && s.op == 0 && s.needTime) {
     // The time request gave up: try again later.
     timeFailures++;
     s.opNotBefore = now + backoffDelay(timeFailures);
   }
+  if (!s.needTime) timeFailures = 0;
   if (s.registered && clockIsSynced()) channelPoll(now);
   const c = s.call;
   const inPhase = now - c.phaseSince;

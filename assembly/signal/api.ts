@@ -27,4 +27,4 @@ export function apiSignalError(): i32 { return signalPlaced() ? signal().call.er
 export function apiSignalReport(out: usize, cap: i32): i32 { return callReport(out, cap); }
 export function apiSignalMedia(field: i32): i32 { return mediaField(field); }
 export function apiSignalMediaHost(out: usize, cap: i32): i32 { return mediaHost(out, cap); }
-export function apiSignalSetTimeouts(waitSeconds: i32, callMs: i32, ringMs: i32): i32 { return agentSetTimeouts(waitSeconds, callMs, ringMs); }
+export function apiSignalSetTimeouts(waitSeconds: i32, callMs: i32, ringMs: i32, requestMs: i32): i32 { return agentSetTimeouts(waitSeconds, callMs, ringMs, requestMs); }

@@ -2,7 +2,7 @@
 // hang-up, cancel, busy. Each is built when it is sent (so a retry is signed afresh), and its
 // answer moves the call. Network failures are retried with backoff for commands that are safe to
 // repeat; a new call is not (it could ring the user twice), so it fails instead.
-import { OK, E_AUTH, E_PROTOCOL, E_STATE, E_BUSY, E_MALFORMED, E_AGAIN } from "../abi/errors";
+import { OK, E_AUTH, E_PROTOCOL, E_STATE, E_BUSY, E_MALFORMED, E_AGAIN, E_IO, E_TIMEOUT } from "../abi/errors";
 import { host_event } from "../abi/imports";
 import { jsonGet, jsonInt, jsonError, jsonIsNull, jsonValueEnd, jsonString } from "../net/json";
 import { jsonWriteKey, jsonWriteString } from "../net/json-writer";
@@ -24,7 +24,6 @@ import {
   COMMAND_CANCEL, COMMAND_BUSY,
 } from "./events";
 
-export const COMMAND_TIMEOUT_MS: u32 = 10000;
 const MAX_ATTEMPTS: i32 = 6;
 
 // Queues a command (replacing none: callers check s.op first).
@@ -70,10 +69,14 @@ function send(s: Signal, now: u32): i32 {
   } else if (op != COMMAND_TIME) {
     b.ascii("{}");
   }
-  return sendRequest(s.command, op == COMMAND_TIME ? "GET" : "POST", s.path, b, op != COMMAND_TIME, now, COMMAND_TIMEOUT_MS);
+  return sendRequest(s.command, op == COMMAND_TIME ? "GET" : "POST", s.path, b, op != COMMAND_TIME, now, s.requestTimeoutMs);
 }
 
-function retryable(op: i32): bool { return op != COMMAND_CALL; }
+// Worth repeating: the network failed or the cloud is briefly unavailable, and the command is
+// safe to send twice. A protocol violation or an oversized answer would only repeat itself.
+function retryable(op: i32, code: i32): bool {
+  return op != COMMAND_CALL && (code == E_IO || code == E_TIMEOUT || code == E_AGAIN);
+}
 
 function emitState(c: Call): void { host_event(EVENT_CALL_STATE, c.state, c.reason); }
 
@@ -95,7 +98,7 @@ export function commandsPoll(now: u32): void {
 
 function networkFailure(s: Signal, code: i32, now: u32): void {
   if (s.linkUp) { s.linkUp = false; host_event(EVENT_LINK, 0, code); }
-  if (retryable(s.op) && s.opAttempts < MAX_ATTEMPTS) {
+  if (retryable(s.op, code) && s.opAttempts < MAX_ATTEMPTS) {
     s.opNotBefore = now + backoffDelay(s.opAttempts);
     return;
   }
@@ -251,8 +254,12 @@ function finish(s: Signal, result: i32, now: u32): void {
   }
   host_event(EVENT_COMMAND, op, result);
   if (op == COMMAND_TIME && s.deferredOp != 0) {
-    commandQueue(s, s.deferredOp, now);
+    // The command that waited for the time goes out now, or fails the same way when the cloud
+    // could not even tell the time.
+    const deferred = s.deferredOp;
     s.deferredOp = 0;
+    commandQueue(s, deferred, now);
+    if (result != OK) finish(s, result, now);
     return;
   }
   if (s.endRequested && c.phase != PHASE_ENDED && c.phase != PHASE_IDLE) {

@@ -57,6 +57,7 @@ export class Signal {
   registered: bool = false;
   callTimeoutMs: u32 = 60000;
   ringTimeoutMs: u32 = 60000;
+  requestTimeoutMs: u32 = 10000;
   lastError: i32 = 0;
 }
 
@@ -93,6 +94,7 @@ export function signalPlace(): bool {
   s.needTime = true;
   s.callTimeoutMs = 60000;
   s.ringTimeoutMs = 60000;
+  s.requestTimeoutMs = 10000;
   ctx = s;
   return true;
 }

@@ -1,0 +1,185 @@
+// The image's HTTP/1.1 client (assembly/net/http.ts) against a raw TCP server that writes
+// responses byte by byte as each test scripts them: framing by length, chunks (extensions,
+// trailers), or close; answers split into single bytes; keep-alive reuse after the server closed
+// an idle connection; and malformed, oversized or missing answers, each with its error code and
+// the device's state left as it was. Plain TCP (the image's loopback flag) so every byte is ours.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { createServer, type Server, type Socket } from "node:net";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Device } from "../../host-node/device.js";
+import { OK, E_PROTOCOL, E_NOSPACE } from "../../host-node/errors.js";
+
+type Reply = (socket: Socket, request: { method: string; path: string; headers: string; body: string }) => void;
+
+interface RawServer { server: Server; port: number; connections: number; requests: string[]; reply: Reply }
+
+const servers: RawServer[] = [];
+after(() => { for (const s of servers) s.server.close(); });
+
+const json = (status: number, body: unknown, extra = "") => {
+  const text = JSON.stringify(body);
+  return `HTTP/1.1 ${status} X\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n${extra}\r\n${text}`;
+};
+const REGISTERED = { device_id: "SN_HTTP", model_id: "M", wxa_appid: "wxa", registered_at: 1764000000 };
+const TIME = () => ({ server_time: Math.floor(Date.now() / 1000) });
+
+async function rawServer(reply: Reply): Promise<RawServer> {
+  const rs: RawServer = { server: createServer(), port: 0, connections: 0, requests: [], reply };
+  rs.server.on("connection", (socket) => {
+    rs.connections++;
+    let buf = Buffer.alloc(0);
+    socket.on("error", () => {});
+    socket.on("data", (d) => {
+      buf = Buffer.concat([buf, d]);
+      for (;;) {
+        const end = buf.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        const head = buf.subarray(0, end).toString();
+        const len = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
+        if (buf.length < end + 4 + len) return;
+        const body = buf.subarray(end + 4, end + 4 + len).toString();
+        buf = buf.subarray(end + 4 + len);
+        const [method, path] = head.split(" ");
+        rs.requests.push(`${method} ${path}`);
+        rs.reply(socket, { method, path, headers: head, body });
+      }
+    });
+  });
+  await new Promise<void>((r) => rs.server.listen(0, "127.0.0.1", r));
+  rs.port = (rs.server.address() as { port: number }).port;
+  servers.push(rs);
+  return rs;
+}
+
+/** Answers /v1/time normally and register with `register`. */
+function timeThen(register: Reply): Reply {
+  return (socket, req) => {
+    if (req.path === "/v1/time") socket.write(json(200, TIME()));
+    else register(socket, req);
+  };
+}
+
+async function device(rs: RawServer, requestTimeoutMs = 10000) {
+  const d = new Device({ storage: mkdtempSync(join(tmpdir(), "vsdk-http-")) });
+  assert.equal(d.provision({ sn: "SN_HTTP", secret: "11".repeat(32), cloud: `http://127.0.0.1:${rs.port}` }), OK);
+  assert.equal(d.init(), OK);
+  assert.equal(d.setTimeouts(1, 60000, 60000, requestTimeoutMs), OK);
+  d.start();
+  return d;
+}
+
+async function registerWith(reply: Reply, requestTimeoutMs = 10000) {
+  const rs = await rawServer(timeThen(reply));
+  const d = await device(rs, requestTimeoutMs);
+  const result = await d.register(30000);
+  d.stop();
+  return { result, rs, d };
+}
+
+test("the request is well-formed HTTP/1.1 with Host, length and the signing headers", async () => {
+  let seen = "";
+  const { result } = await registerWith((s, req) => { seen = `${req.headers}\r\n\r\n${req.body}`; s.write(json(200, REGISTERED)); });
+  assert.equal(result, OK);
+  const lines = seen.split("\r\n");
+  assert.equal(lines[0], "POST /v1/device/register HTTP/1.1");
+  const h = Object.fromEntries(lines.slice(1).filter((l) => l.includes(": ")).map((l) => [l.split(": ")[0].toLowerCase(), l.split(": ")[1]]));
+  assert.equal(h.host, "127.0.0.1");
+  assert.equal(h["content-length"], "2");
+  assert.equal(h["x-vsdk-device"], "SN_HTTP");
+  assert.match(h["x-vsdk-nonce"], /^[0-9a-f]{32}$/);
+  assert.match(h["x-vsdk-signature"], /^[0-9a-f]{64}$/);
+  assert.ok(Math.abs(Number(h["x-vsdk-timestamp"]) - Date.now() / 1000) < 5);
+  assert.ok(seen.endsWith("\r\n\r\n{}"));
+});
+
+test("an answer written one byte at a time is reassembled", async () => {
+  const { result, d } = await registerWith((s) => {
+    const bytes = Buffer.from(json(200, REGISTERED));
+    let i = 0;
+    const next = () => { if (i < bytes.length) { s.write(bytes.subarray(i, ++i)); setTimeout(next, 0); } };
+    next();
+  });
+  assert.equal(result, OK);
+  assert.equal(d.isRegistered(), 1);
+});
+
+test("chunked answers with extensions and trailers are decoded", async () => {
+  const { result, d } = await registerWith((s) => {
+    const body = JSON.stringify(REGISTERED);
+    const a = body.slice(0, 10), b = body.slice(10);
+    s.write(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${a.length.toString(16)};note=x\r\n${a}\r\n` +
+      `${b.length.toString(16).toUpperCase()}\r\n${b}\r\n0\r\nX-Trailer: 1\r\n\r\n`);
+  });
+  assert.equal(result, OK);
+  assert.equal(d.deviceReport().model_id, "M");
+});
+
+test("an HTTP/1.0 answer framed by closing the connection is read to the end", async () => {
+  const { result } = await registerWith((s) => { s.end(`HTTP/1.0 200 OK\r\n\r\n${JSON.stringify(REGISTERED)}`); });
+  assert.equal(result, OK);
+});
+
+test("a keep-alive connection the server closed while idle is reopened transparently", async () => {
+  const rs = await rawServer((s, req) => {
+    if (req.path === "/v1/time") { s.write(json(200, TIME())); setTimeout(() => s.destroy(), 20); return; }
+    s.write(json(200, REGISTERED));
+  });
+  const d = await device(rs);
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal(await d.register(), OK);
+  d.stop();
+  assert.equal(rs.connections, 2);
+  assert.deepEqual(rs.requests, ["GET /v1/time", "POST /v1/device/register"]);
+});
+
+test("two requests share one keep-alive connection", async () => {
+  const rs = await rawServer(timeThen((s) => s.write(json(200, REGISTERED))));
+  const d = await device(rs);
+  assert.equal(await d.register(), OK);
+  d.stop();
+  assert.equal(rs.connections, 1);
+});
+
+const bad: Array<[string, string, number]> = [
+  ["a status line that is not HTTP", "HTTX/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", E_PROTOCOL],
+  ["both Content-Length and chunked", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", E_PROTOCOL],
+  ["two different Content-Lengths", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}", E_PROTOCOL],
+  ["a transfer coding other than chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", E_PROTOCOL],
+  ["a bad chunk size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n", E_PROTOCOL],
+  ["a chunk without its CRLF", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}XX0\r\n\r\n", E_PROTOCOL],
+  ["a header line without a colon", "HTTP/1.1 200 OK\r\nBroken\r\nContent-Length: 2\r\n\r\n{}", E_PROTOCOL],
+  ["a body longer than the device's buffer", `HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n${"x".repeat(5000)}`, E_NOSPACE],
+  ["headers longer than the device's buffer", `HTTP/1.1 200 OK\r\nX-Big: ${"y".repeat(5000)}\r\n\r\n`, E_NOSPACE],
+  ["a 200 whose body is not JSON", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", E_PROTOCOL],
+  ["a 200 without the registration's fields", json(200, { device_id: "SN_HTTP" }), E_PROTOCOL],
+  ["a connection closed in the middle of the body", "HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n{\"dev", E_PROTOCOL],
+  ["a 100 Continue the device never asked for", "HTTP/1.1 100 Continue\r\n\r\n", E_PROTOCOL],
+];
+for (const [what, answer, code] of bad) {
+  test(`${what}: ${code}, and the device stays unregistered`, async () => {
+    const { result, d } = await registerWith((s) => { if (what.includes("closed")) s.end(answer); else s.write(answer); });
+    assert.equal(result, code);
+    assert.equal(d.isRegistered(), 0);
+  });
+}
+
+test("a server that never answers times out, and the retry succeeds", async () => {
+  let silent = 1;
+  const t0 = Date.now();
+  const { result, rs } = await registerWith((s) => { if (silent-- > 0) return; s.write(json(200, REGISTERED)); }, 300);
+  assert.equal(result, OK);
+  assert.ok(Date.now() - t0 >= 300);
+  assert.deepEqual(rs.requests.filter((r) => r.includes("register")).length, 2);
+});
+
+test("a server that is not there: the command gives up with E_IO after its retries", async () => {
+  const rs = await rawServer(() => {});
+  rs.server.close();
+  const d = await device(rs);
+  const r = await d.register(60000);
+  d.stop();
+  assert.equal(r, -1010);
+});
