@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { Agent } from "node:https";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { selfCommand } from "../cloud/self-command.js";
@@ -20,7 +20,8 @@ import { request } from "node:https";
 import type { BenchPart } from "./part.js";
 
 const DEVICES = 10_000;
-const CONNECTIONS = 16; // requests in flight: more only queues (p99 grows, throughput does not)
+const CONNECTION_LEVELS = [4, 8, 16]; // requests in flight; beyond what the cores can serve, more only queues
+const P99_TARGET_MS = 10;
 
 async function provision(databaseUrl: string): Promise<string[]> {
   const db = await openDatabase(databaseUrl);
@@ -56,8 +57,8 @@ function get(agent: Agent, url: string, path: string, headers: Record<string, st
   });
 }
 
-async function load(url: string, ca: Buffer, secrets: string[], ms: number) {
-  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS, ca });
+async function load(url: string, ca: Buffer, secrets: string[], ms: number, connections: number) {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections, ca });
   const latencies: number[] = [];
   let errors = 0;
   const path = "/v1/device/events?after=0&wait=0";
@@ -75,18 +76,18 @@ async function load(url: string, ca: Buffer, secrets: string[], ms: number) {
     }
   };
   // warm-up: TLS handshakes and caches, not counted
-  await Promise.all(Array.from({ length: CONNECTIONS }, async (_, i) => {
+  await Promise.all(Array.from({ length: connections }, async (_, i) => {
     const ts = String(Math.floor(Date.now() / 1000)), nonce = randomBytes(16).toString("hex");
     await get(agent, url, path, { "x-vsdk-device": `BENCH-${i}`, "x-vsdk-timestamp": ts, "x-vsdk-nonce": nonce,
       "x-vsdk-signature": sign(secrets[i], "GET", path, ts, nonce, Buffer.alloc(0)) });
   }));
   const started = Date.now();
-  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  await Promise.all(Array.from({ length: connections }, worker));
   const seconds = (Date.now() - started) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))];
-  return { rps: Math.round(latencies.length / seconds), p50: +pct(0.5).toFixed(2), p99: +pct(0.99).toFixed(2), requests: latencies.length, errors };
+  return { connections, rps: Math.round(latencies.length / seconds), p50: +pct(0.5).toFixed(2), p99: +pct(0.99).toFixed(2), requests: latencies.length, errors };
 }
 
 export const cloudThroughput: BenchPart = {
@@ -94,7 +95,7 @@ export const cloudThroughput: BenchPart = {
   async run({ quick }) {
     const figures: Record<string, unknown> = {};
     const lines: string[] = [];
-    const ms = quick ? 1500 : 5000;
+    const ms = quick ? 1000 : 3000;
     const dir = mkdtempSync(join(tmpdir(), "vsdk-bench-cloud-"));
     const pg = await startPostgres();
     try {
@@ -103,18 +104,30 @@ export const cloudThroughput: BenchPart = {
         const secrets = await provision(url);
         const cloud = await startCloud(join(dir, kind), url);
         try {
-          const r = await load(cloud.url, cloud.ca, secrets, ms);
-          figures[`cloud_${kind}_requests_per_s`] = r.rps;
-          figures[`cloud_${kind}_p50_ms`] = r.p50;
-          figures[`cloud_${kind}_p99_ms`] = r.p99;
-          figures[`cloud_${kind}_errors`] = r.errors;
-          lines.push(`${kind.padEnd(8)} ${r.rps} signed requests/s, p50 ${r.p50} ms, p99 ${r.p99} ms (${r.requests} requests, ${r.errors} errors, ${CONNECTIONS} connections, ${DEVICES} devices)`);
+          await load(cloud.url, cloud.ca, secrets, 1000, 8); // warm-up (JIT, caches), not reported
+          const runs = [];
+          for (const connections of CONNECTION_LEVELS) {
+            const r = await load(cloud.url, cloud.ca, secrets, ms, connections);
+            runs.push(r);
+            figures[`cloud_${kind}_c${connections}_requests_per_s`] = r.rps;
+            figures[`cloud_${kind}_c${connections}_p99_ms`] = r.p99;
+            lines.push(`${kind.padEnd(8)} ${String(connections).padStart(2)} in flight: ${r.rps} signed requests/s, p50 ${r.p50} ms, p99 ${r.p99} ms (${r.requests} requests, ${r.errors} errors)`);
+          }
+          // The headline: the most requests per second served with p99 within the target.
+          const within = runs.filter((r) => r.p99 <= P99_TARGET_MS && r.errors === 0);
+          const best = (within.length ? within : runs).reduce((a, b) => (b.rps > a.rps ? b : a));
+          figures[`cloud_${kind}_requests_per_s`] = best.rps;
+          figures[`cloud_${kind}_p99_ms`] = best.p99;
+          figures[`cloud_${kind}_errors`] = runs.reduce((n, r) => n + r.errors, 0);
+          lines.push(`${kind.padEnd(8)} best with p99 <= ${P99_TARGET_MS} ms: ${within.length ? `${best.rps} requests/s at ${best.connections} in flight (p99 ${best.p99} ms)` : "none"}`);
         } finally {
           cloud.child.kill("SIGTERM");
           await new Promise((r) => cloud.child.once("exit", r));
         }
       }
-      lines.push("target (SQLite): >= 5000 requests/s and p99 <= 10 ms");
+      figures.cloud_bench_load_average = +loadavg()[0].toFixed(2);
+      lines.push(`machine load average during the runs: ${loadavg()[0].toFixed(2)} on ${cpus().length} cores (other work on the machine inflates the tail)`);
+      lines.push(`${DEVICES} devices; target (SQLite): >= 5000 requests/s with p99 <= ${P99_TARGET_MS} ms. The load runs in this process on the same cores.`);
     } finally {
       await pg.stop();
       rmSync(dir, { recursive: true, force: true });
