@@ -113,6 +113,43 @@ test("malformed JSON, wrong fields, unknown paths, wrong methods, oversize bodie
   assert.equal(badAfter.status, 400);
 });
 
+test("an oversize chunked body (no length given) is cut off at 8 KiB with 413", async () => {
+  const { request } = await import("node:https");
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = request(`${sys.cloud.url}/v1/calls`, { method: "POST", ca: sys.ca, headers: { "transfer-encoding": "chunked",
+      "x-vsdk-device": dev.sn, "x-vsdk-timestamp": String(Math.floor(Date.now() / 1000)), "x-vsdk-nonce": "12".repeat(16), "x-vsdk-signature": "00".repeat(32) } },
+      (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+    req.on("error", reject);
+    for (let i = 0; i < 10; i++) req.write(Buffer.alloc(1000, 0x20));
+    req.end();
+  });
+  assert.equal(status, 413);
+});
+
+test("the back office needs its token; it provisions devices and records users' grants", async () => {
+  const { send } = await import("./helpers/device-client.js");
+  const admin = (method: string, path: string, body?: unknown, token = sys.cloud.config.adminToken) =>
+    send(dev.agent, sys.cloud.url, method, path, { authorization: `Bearer ${token}`, "content-type": "application/json" }, Buffer.from(body === undefined ? "" : JSON.stringify(body)));
+  assert.equal((await admin("GET", "/admin/v1/devices/SN-API-1", undefined, "wrong")).status, 401);
+  const made = await admin("POST", "/admin/v1/devices", { sn: "SN-ADMIN-1", model_id: "vsdk-model-1", name: "Lobby" });
+  assert.equal(made.status, 200, made.text);
+  assert.match(made.json.secret, /^[0-9a-f]{64}$/);
+  assert.equal((await admin("POST", "/admin/v1/devices", { sn: "SN-ADMIN-1", model_id: "vsdk-model-1" })).status, 400, "once only");
+  assert.equal((await admin("POST", "/admin/v1/devices", { sn: "bad sn", model_id: "m" })).status, 400);
+  const fresh = new DeviceClient(sys.cloud.url, "SN-ADMIN-1", made.json.secret, sys.ca);
+  assert.equal((await fresh.events(0, 0)).status, 200, "the new secret signs");
+  fresh.close();
+  const shown = await admin("GET", "/admin/v1/devices/SN-ADMIN-1");
+  assert.equal(shown.json.name, "Lobby");
+  assert.equal(shown.json.secret, undefined, "secrets are never shown again");
+  assert.equal((await admin("POST", "/admin/v1/authorisations", { sn: "SN-ADMIN-1", openid: "o_admin" })).json.authorised, true);
+  assert.equal(await sys.cloud.store.isAuthorised("SN-ADMIN-1", "o_admin"), true);
+  assert.equal((await admin("POST", "/admin/v1/authorisations/revoke", { sn: "SN-ADMIN-1", openid: "o_admin" })).json.revoked, true);
+  assert.equal(await sys.cloud.store.isAuthorised("SN-ADMIN-1", "o_admin"), false);
+  assert.equal((await admin("POST", "/admin/v1/authorisations", { sn: "SN-NONE", openid: "o_admin" })).status, 404);
+  assert.equal((await admin("GET", "/admin/v1/calls/c_00")).status, 404);
+});
+
 test("malformed HTTP gets a 400 and the server keeps serving", async () => {
   const reply = await new Promise<string>((resolve, reject) => {
     const s = connect({ host: "127.0.0.1", port: sys.cloud.port, ca: sys.ca, servername: "localhost" }, () => s.write("BLAH /\x00 HTTP/9.9\r\n\r\n"));
