@@ -81,8 +81,14 @@ export class CallControl {
     worker.on("event", (e) => { if (e.ev === "joined") clearTimeout(joinWatch); });
     worker.on("exit", () => clearTimeout(joinWatch));
     worker.send({ op: "init", bind_host: this.config.relayHost, ssrc, peer_ssrc: peerSsrc });
-    const ready = await worker.next("ready", 15_000);
-    return { worker, port: ready.media_port };
+    try {
+      const ready = await worker.next("ready", 15_000);
+      return { worker, port: ready.media_port };
+    } catch (err) {
+      worker.stop();
+      this.log.error("room worker did not start", { call_id: callId, error: String(err) });
+      throw new ApiError(503, "room_unavailable", -1010);
+    }
   }
 
   private media(port: number, ssrc: number, peerSsrc: number) {

@@ -4,7 +4,7 @@
 process.env.VSDK_LOG ??= "silent";
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -268,4 +268,23 @@ test("events pending at a restart are served by the restarted cloud", async () =
   assert.equal(r.json.events[0].type, "test.pending");
   // the restart kept the development CA: the same trust still verifies
   assert.equal((await dev.events(seq, 0)).status, 200);
+});
+
+test("a room worker that cannot start gives 503 room_unavailable and leaves the device free", async () => {
+  const { Cloud } = await import("../../cloud/server.js");
+  const { provisionDevice } = await import("../../cloud/provision.js");
+  const broken = await Cloud.start({ port: 0, dataDir: join(dir, "broken"), roomWorker: [process.execPath, "-e", "process.exit(3)"],
+    wechat: { ...sys.cloud.config.wechat } });
+  try {
+    const id = await provisionDevice(broken.store, { sn: "SN-BROKEN", model_id: "vsdk-model-1" });
+    const d = new DeviceClient(broken.url, id.sn, id.secret, readFileSync(broken.caFile!));
+    assert.equal((await d.post("/v1/device/register")).status, 200);
+    const r = await d.post("/v1/calls", { callee_openid: "o_api_user" });
+    assert.equal(r.status, 503);
+    assert.equal(r.json.error, "room_unavailable");
+    assert.equal(await broken.store.openCallOf("SN-BROKEN"), null);
+    d.close();
+  } finally {
+    await broken.stop();
+  }
 });
