@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <mbedtls/asn1.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/net_sockets.h>
@@ -22,6 +24,8 @@
 
 typedef struct {
   int used, connected, handshaken, plain;
+  int is_ip;                 /* the host is an IPv4 literal: check the certificate's IP SANs */
+  unsigned char ip[4];
   mbedtls_net_context net;
   mbedtls_ssl_context ssl;
   mbedtls_ssl_config conf;
@@ -34,6 +38,51 @@ struct tls_state {
   int ca_loaded;
   tls_conn_t conn[VSDK_POSIX_MAX_TLS];
 };
+
+/* Whether the certificate names this IPv4 address in its subjectAltName (iPAddress, [7]).
+ * mbedTLS 2.28 matches only DNS names against the host, so an IP host is checked here: the
+ * extensions are walked with mbedTLS's ASN.1 readers, bounded by their lengths. */
+static int ip_in_san(const mbedtls_x509_crt *crt, const unsigned char ip[4]) {
+  static const unsigned char san_oid[] = { 0x55, 0x1d, 0x11 }; /* 2.5.29.17 */
+  unsigned char *p = crt->v3_ext.p, *end = p + crt->v3_ext.len;
+  size_t len;
+  /* v3_ext may start at the [3] wrapper or at the SEQUENCE of extensions. */
+  if (p < end && *p == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED | 3) &&
+      mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED | 3) != 0) return 0;
+  if (mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0) return 0;
+  end = p + len;
+  while (p < end) {
+    if (mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0) return 0;
+    unsigned char *ext_end = p + len;
+    size_t oid_len;
+    if (mbedtls_asn1_get_tag(&p, ext_end, &oid_len, MBEDTLS_ASN1_OID) != 0) return 0;
+    int is_san = oid_len == sizeof san_oid && memcmp(p, san_oid, sizeof san_oid) == 0;
+    p += oid_len;
+    if (is_san) {
+      int critical;
+      if (p < ext_end && *p == MBEDTLS_ASN1_BOOLEAN && mbedtls_asn1_get_bool(&p, ext_end, &critical) != 0) return 0;
+      size_t n;
+      if (mbedtls_asn1_get_tag(&p, ext_end, &n, MBEDTLS_ASN1_OCTET_STRING) != 0) return 0;
+      if (mbedtls_asn1_get_tag(&p, ext_end, &n, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0) return 0;
+      unsigned char *names_end = p + n;
+      while (p < names_end) {
+        unsigned char tag = *p++;
+        if (mbedtls_asn1_get_len(&p, names_end, &n) != 0) return 0;
+        if (tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) && n == 4 && memcmp(p, ip, 4) == 0) return 1;
+        p += n;
+      }
+      return 0;
+    }
+    p = ext_end;
+  }
+  return 0;
+}
+
+static int verify_ip(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags) {
+  const tls_conn_t *c = arg;
+  if (depth == 0 && !ip_in_san(crt, c->ip)) *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+  return 0;
+}
 
 static int again_or_io(int rc) {
   return rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE ? VSDK_E_AGAIN : VSDK_E_IO;
@@ -69,7 +118,10 @@ static int tls_connect(void *ctx, const char *host, uint16_t port_number, int pl
       mbedtls_ssl_conf_rng(&c->conf, mbedtls_ctr_drbg_random, &s->drbg);
       rc = mbedtls_ssl_setup(&c->ssl, &c->conf);
     }
-    if (rc == 0) rc = mbedtls_ssl_set_hostname(&c->ssl, host);
+    /* A name is checked by mbedTLS (and sent as SNI); an IPv4 literal by verify_ip. */
+    c->is_ip = inet_pton(AF_INET, host, c->ip) == 1;
+    if (rc == 0 && c->is_ip) mbedtls_ssl_conf_verify(&c->conf, verify_ip, c);
+    if (rc == 0 && !c->is_ip) rc = mbedtls_ssl_set_hostname(&c->ssl, host);
     mbedtls_ssl_set_bio(&c->ssl, &c->net, mbedtls_net_send, mbedtls_net_recv, NULL);
   }
   if (rc != 0) { conn_free(c); return VSDK_E_IO; }

@@ -5,8 +5,10 @@
  *   vsdk-device [--data DIR] [--image FILE] [--ca PEM] [--register] [--call OPENID]
  *               [--video] [--payload TEXT] [--answer] [--in WAV] [--out WAV]
  *               [--seconds N] [--log-level 0..3] [--info]
- * Prints one line per event and a closing line with the runtime's memory figures; exits 0 when
- * every step succeeded. */
+ *   vsdk-device --stdio [--data DIR] [--image FILE] [--ca PEM] [--tick-ms N]
+ * The first form runs the steps its options name and prints one line per event and a closing
+ * line with the runtime's memory figures; it exits 0 when every step succeeded. The second is
+ * driven line by line from standard input (device_stdio.c), for test drivers. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,9 +26,11 @@
 
 typedef struct {
   const char *data_dir, *image, *ca, *call, *payload, *in, *out;
-  int do_register, video, answer, info, log_level;
+  int do_register, video, answer, info, log_level, stdio, tick_ms;
   double seconds;
 } options_t;
+
+int vsdk_device_stdio(const vsdk_platform_t *platform, const uint8_t *image, uint32_t image_len, int tick_ms);
 
 static int ringing;
 
@@ -60,6 +64,8 @@ static int parse(int argc, char **argv, options_t *o) {
     if (!strcmp(a, "--video")) { o->video = 1; continue; }
     if (!strcmp(a, "--answer")) { o->answer = 1; continue; }
     if (!strcmp(a, "--info")) { o->info = 1; continue; }
+    if (!strcmp(a, "--stdio")) { o->stdio = 1; continue; }
+    if (!strcmp(a, "--tick-ms") && next) { o->tick_ms = atoi(next); i++; continue; }
     return -1;
   }
   return 0;
@@ -89,6 +95,12 @@ int main(int argc, char **argv) {
   if (o.image && !(image = vsdk_read_file(o.image, VSDK_IMAGE_MAX_BYTES, &image_len))) {
     fprintf(stderr, "vsdk-device: cannot read %s\n", o.image);
     return 1;
+  }
+  if (o.stdio) {
+    int rc = vsdk_device_stdio(vsdk_posix_platform(port), image, image_len, o.tick_ms > 0 ? o.tick_ms : 5);
+    vsdk_posix_free(port);
+    free(image);
+    return rc;
   }
   vsdk_config_t config = { 0 };
   config.platform = vsdk_posix_platform(port);

@@ -1,0 +1,99 @@
+// The posix device (C runtime + real wasm3 + host shims + mbedTLS) driven through
+// `vsdk-device --stdio`, with the shape of the Node host's Device (host-node/device.ts) so the
+// same scenarios run against both. Every method sends one command line and awaits its reply.
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { EventEmitter } from "node:events";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { EVENT_NAMES, type CallReport, type DeviceEvent, type DeviceReport, type Identity } from "../../host-node/device.js";
+import { repoRoot } from "../../host-node/paths.js";
+
+export const DEVICE_BINARY = process.env.VSDK_DEVICE ?? join(repoRoot, "build", "native", "ports", "posix", "vsdk-device");
+
+export class PosixDevice extends EventEmitter {
+  readonly events: DeviceEvent[] = [];
+  private child: ChildProcessWithoutNullStreams;
+  private replies: Array<(line: string) => void> = [];
+  private ready: Promise<number>;
+  stderr = "";
+
+  constructor(readonly options: { storage: string; ca: string | Buffer }) {
+    super();
+    const caFile = join(options.storage, "..", `${Date.now()}-${Math.random().toString(16).slice(2)}-ca.pem`);
+    writeFileSync(caFile, options.ca);
+    this.child = spawn(DEVICE_BINARY, ["--stdio", "--data", options.storage, "--ca", caFile, "--log-level", "0"]);
+    this.child.stderr.on("data", (d) => { this.stderr += String(d); });
+    const lines = createInterface({ input: this.child.stdout });
+    let onReady: (rc: number) => void = () => {};
+    this.ready = new Promise((resolve) => { onReady = resolve; });
+    lines.on("line", (line) => {
+      if (line.startsWith("ready ")) onReady(Number(line.slice(6)));
+      else if (line.startsWith("event ")) {
+        const [kind, a, b] = line.slice(6).split(" ").map(Number);
+        const e = { name: EVENT_NAMES[kind] ?? `event${kind}`, kind, a, b, at: Date.now() };
+        this.events.push(e);
+        this.emit("event", e);
+      } else if (line.startsWith("= ")) this.replies.shift()?.(line.slice(2));
+    });
+  }
+
+  private async send(line: string): Promise<string> {
+    if ((await this.ready) !== 0) throw new Error(`vsdk-device did not start: ${this.stderr}`);
+    return new Promise((resolve) => { this.replies.push(resolve); this.child.stdin.write(`${line}\n`); });
+  }
+  private async num(line: string): Promise<number> { return Number(await this.send(line)); }
+
+  provision(identity: Identity): Promise<number> { return this.num(`provision ${JSON.stringify(identity)}`); }
+  init(): Promise<number> { return this.num("init"); }
+  /** Starts ticking (the Node device's start()). */
+  start(): Promise<number> { return this.num("start"); }
+  isRegistered(): Promise<number> { return this.num("is_registered"); }
+  setTimeouts(wait: number, call: number, ring: number, request = 10000): Promise<number> {
+    return this.num(`timeouts ${wait} ${call} ${ring} ${request}`);
+  }
+  async deviceReport(): Promise<DeviceReport> { return JSON.parse(await this.send("device")) as DeviceReport; }
+  async callReport(): Promise<CallReport> { return JSON.parse(await this.send("report")) as CallReport; }
+  phase(): Promise<number> { return this.num("phase"); }
+  call(openid: string, opts: { video?: boolean; payload?: string; customQuery?: string } = {}): Promise<number> {
+    return this.num(`call ${opts.video ? 1 : 0}\t${openid}\t${opts.payload ?? ""}\t${opts.customQuery ?? ""}`);
+  }
+  answer(): Promise<number> { return this.num("answer"); }
+  reject(): Promise<number> { return this.num("reject"); }
+  cancel(): Promise<number> { return this.num("cancel"); }
+  hangup(): Promise<number> { return this.num("hangup"); }
+  async stats(): Promise<{ heap_in_use: number; heap_peak: number; linear_memory_used: number; traps: number }> {
+    return JSON.parse(await this.send("stats"));
+  }
+
+  async register(timeoutMs = 20000): Promise<number> {
+    const waiting = this.waitEvent((e) => e.name === "registered", timeoutMs);
+    const r = await this.num("register");
+    if (r !== 0) { waiting.catch(() => {}); return r; }
+    return (await waiting).a;
+  }
+
+  waitEvent(match: (e: DeviceEvent) => boolean, timeoutMs = 20000): Promise<DeviceEvent> {
+    return new Promise((resolve, reject) => {
+      const onEvent = (e: DeviceEvent) => { if (match(e)) { clearTimeout(timer); this.off("event", onEvent); resolve(e); } };
+      const timer = setTimeout(() => { this.off("event", onEvent); reject(new Error(`no matching event within ${timeoutMs} ms`)); }, timeoutMs);
+      this.on("event", onEvent);
+    });
+  }
+
+  async waitPhase(phase: number, timeoutMs = 20000): Promise<CallReport> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if ((await this.phase()) === phase) return this.callReport();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    throw new Error(`call phase ${await this.phase()}, not ${phase}, after ${timeoutMs} ms`);
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((r) => this.child.once("exit", r));
+    this.child.stdin.write("quit\n");
+    await exited;
+  }
+}
