@@ -107,18 +107,22 @@ void vsdk_engine_free(vsdk_engine_t *e) {
  * error: VSDK_E_UNSUPPORTED when the image has no such export, VSDK_E_ENGINE when it cannot be
  * compiled (a float opcode on a float-free build, wasm3 out of heap). */
 static int lookup(vsdk_engine_t *e, const char *name, IM3Function *out) {
+  /* Callers pass literals, so the caller's pointer usually matches (no string compare on the
+   * per-frame path); otherwise the module's own copy of the name (it lives as long as the
+   * image) is compared as text. */
+  for (size_t i = 0; i < VSDK_EXPORT_CACHE && e->cache[i].name; i++)
+    if (e->cache[i].caller == name) { *out = e->cache[i].fn; return VSDK_OK; }
   size_t free_slot = VSDK_EXPORT_CACHE;
-  /* Callers pass literals, so the pointer usually matches; the cache keeps the module's own
-   * copy of the name (it lives as long as the image), so comparing text is also safe. */
   for (size_t i = 0; i < VSDK_EXPORT_CACHE; i++) {
-    if (!e->cache[i].name) { if (free_slot == VSDK_EXPORT_CACHE) free_slot = i; continue; }
-    if (e->cache[i].name == name || strcmp(e->cache[i].name, name) == 0) { *out = e->cache[i].fn; return VSDK_OK; }
+    if (!e->cache[i].name) { free_slot = i; break; }
+    if (strcmp(e->cache[i].name, name) == 0) { *out = e->cache[i].fn; return VSDK_OK; }
   }
   IM3Function fn = NULL;
   M3Result r = m3_FindFunction(&fn, e->runtime, name);
   if (r == m3Err_functionLookupFailed) return VSDK_E_UNSUPPORTED;
   if (r != m3Err_none) return VSDK_E_ENGINE;
   if (free_slot < VSDK_EXPORT_CACHE) {
+    e->cache[free_slot].caller = name;
     e->cache[free_slot].name = m3_GetFunctionName(fn);
     e->cache[free_slot].fn = fn;
   }

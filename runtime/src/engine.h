@@ -19,7 +19,7 @@ typedef struct vsdk_engine {
   int compile_eagerly;
   vsdk_shim_host_t host;
   /* Exports looked up once per image (wasm3's own lookup is a linear search by name). */
-  struct { const char *name; IM3Function fn; } cache[VSDK_EXPORT_CACHE];
+  struct { const char *caller, *name; IM3Function fn; } cache[VSDK_EXPORT_CACHE];
   uint32_t trap_line, trap_column, traps, refused;
   int busy; /* inside a call into the image (an import is running) */
   const char *trap_message;
