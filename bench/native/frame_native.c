@@ -78,9 +78,11 @@ static int jb_get(uint8_t *out) {
   return len;
 }
 
-static uint32_t checksum, tx_checksum, played;
+static uint32_t checksum, tx_checksum, rx_checksum, played;
 
 static uint8_t packet[12 + SAMPLES];
+static const uint8_t *last_payload;
+static int last_payload_len;
 
 /* The device's part of one frame: what callgrind counts. Returns the samples played. */
 __attribute__((noinline)) int native_cycle(uint32_t n, const int16_t *pcm, int16_t *out) {
@@ -91,6 +93,8 @@ __attribute__((noinline)) int native_cycle(uint32_t n, const int16_t *pcm, int16
   uint32_t ts;
   int payload_len;
   int offset = rtp_parse(packet, len, &seq, &ts, &payload_len);
+  last_payload = offset >= 0 ? packet + offset : NULL;
+  last_payload_len = offset >= 0 ? payload_len : 0;
   if (offset >= 0) jb_put(seq, packet + offset, payload_len);
   int got = jb_get(frame);
   for (int i = 0; i < got; i++) out[i] = ulaw_decode(frame[i]);
@@ -102,6 +106,9 @@ static void one_frame(uint32_t n) {
   frame_signal(n, pcm, SAMPLES);
   int got = native_cycle(n, pcm, out);
   for (int i = 0; i < 12 + SAMPLES; i++) tx_checksum = tx_checksum * 31u + packet[i];
+  /* The decoding of the parsed payload, apart from the jitter buffer (as frame_wasm3 does). */
+  if (last_payload_len == SAMPLES)
+    for (int i = 0; i < SAMPLES; i++) rx_checksum = rx_checksum * 31u + (uint16_t)ulaw_decode(last_payload[i]);
   played += got > 0;
   if (got > 0) for (int i = 0; i < SAMPLES; i++) checksum = checksum * 31u + (uint16_t)out[i];
 }
@@ -115,6 +122,7 @@ int main(int argc, char **argv) {
   uint32_t frames = (uint32_t)strtoul(argv[1], NULL, 10);
   one_frame(0);
   run_frames(1, frames);
-  printf("{\"tx_checksum\": %u, \"played\": %u, \"checksum\": %u, \"frames\": %u}\n", tx_checksum, played, checksum, frames + 1);
+  printf("{\"tx_checksum\": %u, \"rx_checksum\": %u, \"played\": %u, \"checksum\": %u, \"frames\": %u}\n",
+         tx_checksum, rx_checksum, played, checksum, frames + 1);
   return 0;
 }

@@ -4,6 +4,7 @@
  * peer's (parse, jitter buffer put and get), and decode it (frame_cycle.c). The instructions of
  * image_cycle() are the device's work per frame (the test signal and the checksums are the
  * driver's); bench/wasm3.ts subtracts a short run from a long one so that start-up cancels.
+ * The receive path's decoding is also checked apart from the jitter buffer (rx_checksum).
  * start_and_first_frame() is the start-up cost (parse, load, link, start, and the lazy
  * compilation the first frame triggers). Prints checksums of what was sent and played (they
  * equal frame_native's: the same work) and the heap figures. */
@@ -18,7 +19,7 @@
 
 enum { SAMPLES = VSDK_FRAME_SAMPLES };
 
-static uint32_t checksum, tx_checksum, played;
+static uint32_t checksum, tx_checksum, rx_checksum, played;
 
 __attribute__((noinline)) int32_t image_cycle(uint32_t n, const int16_t *pcm, int16_t *out) {
   return vsdk_frame_cycle(n, pcm, out);
@@ -33,6 +34,21 @@ static void one_frame(uint32_t n) {
   uint8_t sent[192];
   vsdk_io_read(sent, (uint32_t)len, VSDK_FRAME_PACKET_OFFSET);
   for (int32_t i = 0; i < len; i++) tx_checksum = tx_checksum * 31u + sent[i];
+  /* The receive path's decoding, checked apart from the jitter buffer's timing policy: the
+   * image decodes the payload it parsed (outside image_cycle, so not counted). */
+  int32_t payload = 0, payload_len = 0, rx[3];
+  vsdk_call_export("vsdk_rtp_get", 1, (int32_t[]){ 10 }, &payload);
+  vsdk_call_export("vsdk_rtp_get", 1, (int32_t[]){ 11 }, &payload_len);
+  int32_t io = 0;
+  vsdk_call_export("vsdk_io_buffer", 0, NULL, &io);
+  rx[0] = 0; rx[1] = payload; rx[2] = payload_len;
+  int32_t decode_argv[4] = { rx[0], rx[1], rx[2], io + 1400 };
+  int32_t decoded = 0;
+  if (vsdk_call_export("vsdk_g711_decode", 4, decode_argv, &decoded) == VSDK_OK && decoded == SAMPLES) {
+    int16_t pcm_rx[SAMPLES];
+    vsdk_io_read(pcm_rx, sizeof pcm_rx, 1400);
+    for (int i = 0; i < SAMPLES; i++) rx_checksum = rx_checksum * 31u + (uint16_t)pcm_rx[i];
+  }
   if (r >> 16) {
     played++;
     for (int i = 0; i < SAMPLES; i++) checksum = checksum * 31u + (uint16_t)out[i];
@@ -65,9 +81,9 @@ int main(int argc, char **argv) {
   run_frames(1, frames);
   vsdk_stats_t s;
   vsdk_get_stats(&s);
-  printf("{\"tx_checksum\": %u, \"played\": %u, \"checksum\": %u, \"frames\": %u, \"heap_peak\": %zu, \"heap_in_use\": %zu, \"linear_memory_bytes\": %u, "
+  printf("{\"tx_checksum\": %u, \"rx_checksum\": %u, \"played\": %u, \"checksum\": %u, \"frames\": %u, \"heap_peak\": %zu, \"heap_in_use\": %zu, \"linear_memory_bytes\": %u, "
          "\"linear_memory_used\": %u, \"stack_bytes\": %u}\n",
-         tx_checksum, played, checksum, frames + 1, s.heap_peak, s.heap_in_use, s.linear_memory_bytes, s.linear_memory_used, VSDK_DEFAULT_STACK_BYTES);
+         tx_checksum, rx_checksum, played, checksum, frames + 1, s.heap_peak, s.heap_in_use, s.linear_memory_bytes, s.linear_memory_used, VSDK_DEFAULT_STACK_BYTES);
   vsdk_deinit();
   vsdk_posix_free(port);
   free(image);
