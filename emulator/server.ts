@@ -101,17 +101,22 @@ export class Emulator {
     socket.on("close", () => this.links.delete(socket));
     socket.on("error", () => undefined);
     let room: Room | null = null;
-    createInterface({ input: socket }).on("line", async (line) => {
+    const reply = (m: unknown, end = false) => {
+      if (!socket.writable) return; // the worker went away while we were opening its media port
+      if (end) socket.end(JSON.stringify(m) + "\n");
+      else socket.write(JSON.stringify(m) + "\n");
+    };
+    createInterface({ input: socket }).on("error", () => undefined).on("line", async (line) => {
       let m: Record<string, unknown>;
       try { m = JSON.parse(line); } catch { socket.destroy(); return; }
       if (!room) {
         const candidate = typeof m.join === "string" ? this.rooms.get(m.join) : undefined;
         const refusal = candidate ? candidate.join(socket, m) : "roomid wrong";
-        if (!candidate || refusal) { socket.end(JSON.stringify({ joined: false, errcode: 1, errmsg: refusal }) + "\n"); return; }
-        if (candidate.ended) { socket.end(JSON.stringify({ joined: true, media_port: 0, state: candidate.state, reason: candidate.reason }) + "\n"); return; }
+        if (!candidate || refusal) { reply({ joined: false, errcode: 1, errmsg: refusal }, true); return; }
+        if (candidate.ended) { reply({ joined: true, media_port: 0, state: candidate.state, reason: candidate.reason }, true); return; }
         room = candidate;
         const mediaPort = await room.openMedia(this.options.host);
-        socket.write(JSON.stringify({ joined: true, media_port: mediaPort, state: room.state, reason: room.reason }) + "\n");
+        reply({ joined: true, media_port: mediaPort, state: room.state, reason: room.reason });
       } else if (typeof m.op === "string") room.workerOp(m.op);
     });
   }

@@ -21,7 +21,7 @@ export class WorkerProcess extends EventEmitter {
     super();
     this.child = spawn(command[0], command.slice(1), { cwd: repoRoot, stdio: ["pipe", "pipe", "inherit"] });
     this.child.stdin!.on("error", () => undefined);
-    createInterface({ input: this.child.stdout! }).on("line", (line) => {
+    createInterface({ input: this.child.stdout! }).on("error", () => undefined).on("line", (line) => {
       try { this.emit("event", JSON.parse(line) as WorkerEvent); } catch { /* a stray line is not a protocol message */ }
     });
     this.child.on("exit", (code) => { this.exited = true; this.emit("exit", code); });

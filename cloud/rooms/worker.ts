@@ -67,7 +67,9 @@ export async function runRoomWorker(): Promise<number> {
     deviceSide.send(out, device.port, device.address);
   });
 
+  // readline re-emits its input's errors; a link torn down mid-write must not crash the worker.
   const lines = createInterface({ input: process.stdin });
+  lines.on("error", () => finish(1));
   // The cloud went away (or stopped us): hang up rather than leave the user in a silent call.
   lines.on("close", () => { if (!finished) toRoom(JSON.stringify({ op: "hangup" }) + "\n"); finish(0); });
   for await (const line of lines) {
@@ -83,6 +85,7 @@ export async function runRoomWorker(): Promise<number> {
         roomLink = await connectRoom(cmd.api_base);
         const link = roomLink;
         const roomLines = createInterface({ input: link });
+        roomLines.on("error", () => undefined); // the link's own close handler reports the loss
         roomLines.on("line", (text) => {
           let m: Record<string, any>;
           try { m = JSON.parse(text); } catch { return; }

@@ -26,7 +26,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "vsdk-cloud-calls-"));
-  sys = await startLocalSystem({ cloud: { dataDir: dir }, emulator: { ringTimeoutMs: 1500 } });
+  sys = await startLocalSystem({ cloud: { dataDir: dir }, emulator: { ringTimeoutMs: 3000 } }); // long enough for a loaded machine
   const id = await sys.provision(SN);
   dev = new DeviceClient(sys.cloud.url, id.sn, id.secret, sys.ca);
   const reg = await dev.post("/v1/device/register");
@@ -44,7 +44,7 @@ after(async () => {
 });
 
 /** Long-polls until an event matching `want` arrives (acknowledging everything before it). */
-async function nextEvent(want: (e: any) => boolean, ms = 5000): Promise<any> {
+async function nextEvent(want: (e: any) => boolean, ms = 8000): Promise<any> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     const r = await dev.events(lastSeq, 2);
@@ -217,7 +217,7 @@ test("user calls the device: reject (3), busy (8), no answer (9), user cancels r
   const busy = await ringAnd("busy");
   await nextEvent(stateEvent(busy, 8));
   const unanswered = await ringAnd(null);
-  assert.equal((await nextEvent(stateEvent(unanswered, 9), 4000)).reason, 10);
+  assert.equal((await nextEvent(stateEvent(unanswered, 9), 8000)).reason, 10);
   const cancelled = await ringAnd(null, { cancel_after_ms: 100 });
   assert.equal((await nextEvent(stateEvent(cancelled, 5))).reason, 1);
   const talked = await ringAnd("answer", { hangup_after_ms: 150 });
