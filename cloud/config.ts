@@ -48,7 +48,7 @@ export function defaultConfig(overrides: Partial<CloudConfig> = {}): CloudConfig
     maxBodyBytes: 8192,
     relayHost: "127.0.0.1",
     roomWorker: null,
-    roomOpTimeoutMs: 3000,
+    roomOpTimeoutMs: 5000,
     ...overrides,
   };
 }
