@@ -128,10 +128,15 @@ export class Store {
     return rows.map((r) => ({ seq: Number(r.seq), type: r.type, body: JSON.parse(r.body) }));
   }
 
-  /** Acknowledges every event up to `seq`: they are delivered and can go. */
+  /**
+   * Acknowledges every event up to `seq`: they are delivered and can go. A `seq` beyond the last
+   * event written acknowledges only what exists, so a confused device cannot drop future events.
+   */
   async acknowledge(sn: string, seq: number): Promise<void> {
     if (seq <= 0) return;
-    const changed = await this.db.run(`UPDATE devices SET acked_seq = ? WHERE sn = ? AND acked_seq < ?`, [seq, sn, seq]);
+    const changed = await this.db.run(
+      `UPDATE devices SET acked_seq = CASE WHEN ? > last_event_seq THEN last_event_seq ELSE ? END WHERE sn = ? AND acked_seq < ? AND acked_seq < last_event_seq`,
+      [seq, seq, sn, seq]);
     if (changed) await this.db.run(`DELETE FROM events WHERE sn = ? AND seq <= ?`, [sn, seq]);
   }
 

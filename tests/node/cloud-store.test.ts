@@ -81,6 +81,10 @@ for (const [kind, makeUrl] of backends) {
     await store.acknowledge("E1", 3); // an old acknowledgement changes nothing
     assert.equal((await store.device("E1"))?.acked_seq, 15);
     await assert.rejects(store.appendEvent("NOPE", "t", {}));
+    await store.acknowledge("E2", 99); // beyond the last event: acknowledges only what exists
+    assert.equal((await store.device("E2"))?.acked_seq, 1);
+    assert.equal(await store.appendEvent("E2", "t", {}), 2);
+    assert.deepEqual((await store.eventsAfter("E2", 1)).map((e) => e.seq), [2], "later events still arrive");
   }));
 
   test(`${kind}: call states are recorded in order; a terminal state is final`, () => withStore(async (store) => {
