@@ -5,6 +5,8 @@ import { ABI_VERSION } from "./version";
 import { IO_CAPACITY, ioBuffer } from "./io";
 import { lastTrapLine, lastTrapColumn } from "./abort";
 import { arenaTop } from "../util/arena";
+import { mediaLinkTick, audioRate, audioIn, audioOut } from "../media/link";
+import { host_clock_ms } from "./imports";
 import { mediaStart, mediaStop, mediaFrameSamples, mediaCapture, mediaReceive, mediaPlayout, mediaStat } from "../media/session";
 import {
   apiDeviceProvision, apiDeviceInit, apiDeviceRegister, apiDeviceIsRegistered, apiDeviceReport, apiSignalTick, apiSignalCall,
@@ -97,6 +99,14 @@ export function vsdk_media_receive(ptr: usize, len: i32, arrivalMs: u32): i32 { 
 export function vsdk_media_playout(nowMs: u32, pcmPtr: usize, maxSamples: i32): i32 { return mediaPlayout(nowMs, pcmPtr, maxSamples); }
 export function vsdk_media_stat(field: i32): i32 { return mediaStat(field); }
 
+// --- call audio over the relay (assembly/media/link.ts) ---
+// What firmware calls during a talking call, PCM in the I/O buffer at offset 0: audio_in takes
+// one captured frame (vsdk_media_frame_samples samples at vsdk_audio_rate Hz) and sends it;
+// audio_out writes the frame to play now and returns its samples. E_STATE outside a call.
+export function vsdk_audio_rate(): i32 { return audioRate(); }
+export function vsdk_audio_in(samples: i32): i32 { return audioIn(ioBuffer, samples); }
+export function vsdk_audio_out(maxSamples: i32): i32 { return audioOut(host_clock_ms(), ioBuffer, min(maxSamples, IO_CAPACITY >> 1)); }
+
 // --- device verification and signalling (assembly/device/, assembly/signal/) ---
 // docs/abi.md. Verbs only change state and queue a request; vsdk_signal_tick(now) moves the
 // non-blocking HTTP exchanges forward and reports through the `event` import. provision takes
@@ -107,7 +117,9 @@ export function vsdk_device_init(nowMs: u32): i32 { return apiDeviceInit(nowMs);
 export function vsdk_device_register(nowMs: u32): i32 { return apiDeviceRegister(nowMs); }
 export function vsdk_device_is_registered(): i32 { return apiDeviceIsRegistered(); }
 export function vsdk_device_report(out: usize, cap: i32): i32 { return apiDeviceReport(out, cap); }
-export function vsdk_signal_tick(nowMs: u32): i32 { return apiSignalTick(nowMs); }
+// tick also moves the call's media: opens/closes the relay flow with the call and hands it the
+// packets that arrived (assembly/media/link.ts).
+export function vsdk_signal_tick(nowMs: u32): i32 { const r = apiSignalTick(nowMs); mediaLinkTick(nowMs); return r; }
 export function vsdk_signal_call(nowMs: u32, roomType: i32, ptr: usize, openidLen: i32, payloadLen: i32, queryLen: i32): i32 { return apiSignalCall(nowMs, roomType, ptr, openidLen, payloadLen, queryLen); }
 export function vsdk_signal_answer(nowMs: u32): i32 { return apiSignalAnswer(nowMs); }
 export function vsdk_signal_reject(nowMs: u32): i32 { return apiSignalReject(nowMs); }
