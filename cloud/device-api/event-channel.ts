@@ -10,7 +10,12 @@ export class EventChannel {
   constructor(private readonly store: Store) {}
 
   async start(): Promise<void> {
-    await this.store.db.listen(CHANNEL, (sn) => this.wake(sn));
+    await this.store.db.listen(CHANNEL, (sn) => this.wake(sn), () => this.wakeAll());
+  }
+
+  /** After a gap in notifications every parked poll looks again (they re-read the database). */
+  private wakeAll() {
+    for (const sn of [...this.waiters.keys()]) this.wake(sn);
   }
 
   /** Appends an event and tells every instance a device may be waiting on. */

@@ -13,8 +13,12 @@ export interface Db extends Queryable {
   readonly kind: "sqlite" | "postgres";
   /** Runs fn in one transaction; everything inside must go through `tx`. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
-  /** Cross-instance notifications (PostgreSQL LISTEN/NOTIFY); SQLite has one instance, so local only. */
-  listen(channel: string, onMessage: (payload: string) => void): Promise<void>;
+  /**
+   * Cross-instance notifications (PostgreSQL LISTEN/NOTIFY); SQLite has one instance, so local
+   * only. `onGap` runs when notifications may have been lost (the listening connection dropped
+   * and came back), so a subscriber can look again instead of waiting for one that never comes.
+   */
+  listen(channel: string, onMessage: (payload: string) => void, onGap?: () => void): Promise<void>;
   notify(channel: string, payload: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -27,7 +27,32 @@ export async function openPostgres(url: string): Promise<Db> {
   pool.on("error", () => undefined); // an idle client lost: the pool replaces it
   await pool.query("SELECT 1");
   let listener: pg.Client | null = null;
-  const handlers = new Map<string, ((payload: string) => void)[]>();
+  let closed = false;
+  const handlers = new Map<string, { onMessage: (payload: string) => void; onGap?: () => void }[]>();
+  // The LISTEN connection is long-lived: when it drops, reconnect with backoff, LISTEN again, and
+  // tell every subscriber that notifications may have been missed meanwhile (onGap).
+  const connectListener = async (): Promise<void> => {
+    const client = new pg.Client({ connectionString: url });
+    listener = client;
+    let lost = false;
+    const onLost = () => {
+      if (lost || closed) return;
+      lost = true;
+      listener = null;
+      let delay = 100;
+      const retry = () => {
+        if (closed) return;
+        connectListener().then(() => handlers.forEach((hs) => hs.forEach((h) => h.onGap?.())))
+          .catch(() => { delay = Math.min(delay * 2, 5000); setTimeout(retry, delay).unref(); });
+      };
+      setTimeout(retry, delay).unref();
+    };
+    client.on("error", onLost);
+    client.on("end", onLost);
+    client.on("notification", (n) => handlers.get(n.channel)?.forEach((h) => h.onMessage(n.payload ?? "")));
+    await client.connect();
+    for (const channel of handlers.keys()) await client.query(`LISTEN ${channel}`);
+  };
   return {
     kind: "postgres",
     ...over(pool),
@@ -45,21 +70,19 @@ export async function openPostgres(url: string): Promise<Db> {
         client.release();
       }
     },
-    async listen(channel, onMessage) {
+    async listen(channel, onMessage, onGap) {
       if (!/^[a-z_]+$/.test(channel)) throw new Error(`bad channel name ${channel}`);
-      if (!listener) {
-        listener = new pg.Client({ connectionString: url });
-        listener.on("error", () => undefined);
-        await listener.connect();
-        listener.on("notification", (n) => handlers.get(n.channel)?.forEach((h) => h(n.payload ?? "")));
-      }
-      if (!handlers.has(channel)) { handlers.set(channel, []); await listener.query(`LISTEN ${channel}`); }
-      handlers.get(channel)!.push(onMessage);
+      const first = !handlers.has(channel);
+      if (first) handlers.set(channel, []);
+      handlers.get(channel)!.push({ onMessage, onGap });
+      if (!listener) await connectListener();
+      else if (first) await listener.query(`LISTEN ${channel}`);
     },
     async notify(channel, payload) {
       await pool.query("SELECT pg_notify($1, $2)", [channel, payload]);
     },
     async close() {
+      closed = true;
       if (listener) await listener.end().catch(() => undefined);
       await pool.end();
     },

@@ -12,16 +12,19 @@ import type { Cloud } from "../../cloud/server.js";
 import { startLocalSystem, type LocalSystem } from "../../cloud/local-system.js";
 import { DeviceClient } from "./helpers/device-client.js";
 import { startPostgres, type PostgresServer } from "./helpers/postgres.js";
+import pg from "pg";
 
 let pgServer: PostgresServer;
 let sys: LocalSystem;
 let second: Cloud;
 let dir: string;
+let dbUrl: string;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "vsdk-cloud-pg-"));
   pgServer = await startPostgres();
-  const url = await pgServer.createDatabase("cloud2");
+  dbUrl = await pgServer.createDatabase("cloud2");
+  const url = dbUrl;
   sys = await startLocalSystem({ cloud: { dataDir: dir, databaseUrl: url, instanceId: "a" } });
   second = await sys.addInstance({ instanceId: "b" });
 });
@@ -69,6 +72,36 @@ test("two instances on one PostgreSQL: a device moves between them and its event
     assert.equal(hung.json.state, 6);
   } finally {
     onA.close();
+    onB.close();
+  }
+});
+
+test("a dropped LISTEN connection comes back, and polls parked meanwhile look again", async () => {
+  const id = await sys.provision("SN-PG-2");
+  await sys.cloud.store.markRegistered(id.sn, 1);
+  const onB = new DeviceClient(second.url, id.sn, id.secret, sys.ca);
+  try {
+    const parked = onB.events(0, 15);
+    await new Promise((r) => setTimeout(r, 300));
+    const admin = new pg.Client({ connectionString: dbUrl });
+    await admin.connect();
+    const killed = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN %' AND pid <> pg_backend_pid()`);
+    await admin.end();
+    assert.ok(killed.rowCount! >= 2, "both instances' listeners were cut");
+    const started = Date.now();
+    await sys.cloud.events.publish(id.sn, "test.gap", { n: 1 }); // its NOTIFY may fall in the gap
+    const r = await parked;
+    assert.ok(Date.now() - started < 8000, "answered after the reconnection, not at the end of the wait");
+    assert.equal(r.json.events[0]?.type, "test.gap");
+    // and notifications flow again
+    const next = onB.events(r.json.events[0].seq, 15);
+    await new Promise((res) => setTimeout(res, 300));
+    const t = Date.now();
+    await sys.cloud.events.publish(id.sn, "test.after", { n: 2 });
+    const r2 = await next;
+    assert.ok(Date.now() - t < 3000);
+    assert.equal(r2.json.events[0]?.type, "test.after");
+  } finally {
     onB.close();
   }
 });
