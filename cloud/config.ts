@@ -46,7 +46,7 @@ export function defaultConfig(overrides: Partial<CloudConfig> = {}): CloudConfig
     },
     replayWindowSeconds: 300,
     maxBodyBytes: 8192,
-    relayHost: "127.0.0.1",
+    relayHost: env.VSDK_RELAY_HOST ?? "127.0.0.1",
     roomWorker: null,
     roomOpTimeoutMs: 5000,
     ...overrides,

@@ -11,7 +11,9 @@ the back-office API and GET /healthz. Logs are JSON lines on stderr (VSDK_LOG=de
   --database URL    sqlite:PATH or postgres://... (default VSDK_DATABASE_URL, else SQLite in --data)
   --cert F --key F  a real certificate instead of the development one (VSDK_TLS_CERT, VSDK_TLS_KEY)
   --wechat URL      WeChat's API base (default VSDK_WECHAT_API, else the emulator on http://127.0.0.1:8480)
-  --instance ID     this instance's name in logs and /healthz
+  --instance ID     this instance's name in logs, /healthz and its calls' records (keep it stable)
+  --relay-host ADDR the address devices send RTP to, where this instance's room workers listen
+                    (default 127.0.0.1, VSDK_RELAY_HOST)
 
 WeChat settings come from VSDK_WXA_APPID, VSDK_WXA_SECRET, VSDK_PUSH_TOKEN, VSDK_ENCODING_AES_KEY;
 the back-office token from VSDK_ADMIN_TOKEN. See docs/cloud.md.`;
@@ -31,6 +33,7 @@ export const cloud: Command = {
       ...(typeof o.database === "string" ? { databaseUrl: o.database } : {}),
       ...(typeof o.cert === "string" && typeof o.key === "string" ? { tls: { cert: o.cert, key: o.key } } : {}),
       ...(typeof o.instance === "string" ? { instanceId: o.instance } : {}),
+      ...(typeof o["relay-host"] === "string" ? { relayHost: o["relay-host"] } : {}),
       ...(typeof o.wechat === "string" ? { wechat: { ...base.wechat, apiBase: o.wechat } } : {}),
     });
     console.log(JSON.stringify({ url: started.url, ca: started.caFile, database: started.store.db.kind }));
