@@ -8,6 +8,7 @@ import { emulator } from "./emulator.js";
 import { provision } from "./provision.js";
 import { roomWorker } from "./room-worker.js";
 import { jitterSim } from "./jitter-sim.js";
+import { device } from "./device.js";
 
 export const commands: Record<string, Command> = {
   info,
@@ -18,4 +19,5 @@ export const commands: Record<string, Command> = {
   provision,
   "room-worker": roomWorker,
   "jitter-sim": jitterSim,
+  device,
 };

@@ -1,0 +1,111 @@
+import type { Command } from "../command.js";
+import { parseOptions } from "../command.js";
+
+const HELP = `usage: vsdk device <verb> --storage DIR [options]
+A simulated device: build/sdk.wasm in the Node host, its flash a folder of key-value files.
+
+  provision --sn SN --secret HEX --cloud URL   write the factory identity (or --identity FILE,
+                                               the JSON \`vsdk provision\` prints, plus --cloud)
+  register                                     register with the cloud (once per device)
+  status                                       is_registered (from storage) and the registration
+  call OPENID [--payload P] [--query Q] [--hangup-after S]
+                                               call a user; hang up after S seconds of talk
+  listen [--answer | --reject] [--hangup-after S] [--calls N]
+                                               wait for users' calls; answer or reject each
+
+  --storage DIR     the device's storage folder (default .vsdk/device)
+  --ca FILE         CA certificate(s) the device trusts for its cloud (PEM), e.g. the cloud's
+                    development CA (.vsdk/cloud/tls/dev-ca.pem)
+  --wait S          event long-poll wait in seconds (default 25)
+  --json            one JSON object per event instead of a readable timeline
+Exit status: 0 when the verb succeeded, 1 with the image's error code printed otherwise.`;
+
+export const device: Command = {
+  summary: "run a simulated device (the image in the Node host): provision, register, call, listen",
+  async run(argv) {
+    const o = parseOptions(argv, ["help", "json", "answer", "reject"]);
+    const verb = o._[0];
+    if (o.help || !verb) { console.log(HELP); return verb || o.help ? 0 : 2; }
+    const { readFileSync } = await import("node:fs");
+    const { Device, PHASE_NAMES, STATE_NAMES, COMMAND_NAMES } = await import("../../host-node/device.js");
+    const { errorName } = await import("../../host-node/error-names.js");
+    const storage = typeof o.storage === "string" ? o.storage : ".vsdk/device";
+    const d = new Device({ storage, ca: typeof o.ca === "string" ? readFileSync(o.ca) : undefined });
+    const json = o.json === true;
+    const t0 = Date.now();
+    const say = (what: string, extra: Record<string, unknown> = {}) => {
+      if (json) console.log(JSON.stringify({ t_ms: Date.now() - t0, what, ...extra }));
+      else console.log(`${((Date.now() - t0) / 1000).toFixed(3).padStart(8)} s  ${what}${Object.keys(extra).length ? "  " + JSON.stringify(extra) : ""}`);
+    };
+    const fail = (what: string, code: number) => { say(`${what} failed`, { code, error: errorName(code) }); d.stop(); return 1; };
+    d.on("event", (e) => {
+      if (e.name === "state") say(`call state ${e.a} (${STATE_NAMES[e.a] ?? "?"}), reason ${e.b}`);
+      else if (e.name === "ring") say(`ring (${e.a ? "video" : "voice"}) from ${d.callReport().peer}`);
+      else if (e.name === "media") say("media ready", { ...d.callReport().media });
+      else if (e.name === "link") say(e.a ? "cloud reachable" : "cloud unreachable, retrying", e.a ? {} : { code: e.b });
+      else if (e.name === "command" && e.b !== 0) say(`${COMMAND_NAMES[e.a]} failed`, { code: e.b, error: errorName(e.b) });
+      else if (e.name === "busy_sent") say("told a second caller the device is busy");
+    });
+
+    if (verb === "provision") {
+      let identity: { sn?: string; secret?: string } = {};
+      if (typeof o.identity === "string") identity = JSON.parse(readFileSync(o.identity, "utf8"));
+      const sn = typeof o.sn === "string" ? o.sn : identity.sn;
+      const secret = typeof o.secret === "string" ? o.secret : identity.secret;
+      if (!sn || !secret || typeof o.cloud !== "string") { console.error(HELP); return 2; }
+      const r = d.provision({ sn, secret, cloud: o.cloud });
+      if (r !== 0) return fail("provision", r);
+      say("provisioned", { sn, cloud: o.cloud, storage });
+      return 0;
+    }
+    const init = d.init();
+    if (init !== 0) return fail("init (is the device provisioned?)", init);
+    if (typeof o.wait === "string") d.setTimeouts(Number(o.wait), 60000, 60000);
+    if (verb === "status") {
+      say("status", { ...d.deviceReport() });
+      return d.isRegistered() === 1 ? 0 : 1;
+    }
+    d.start();
+    if (verb === "register") {
+      const r = await d.register(60000);
+      if (r !== 0) return fail("register", r);
+      say("registered", { ...d.deviceReport() });
+      d.stop();
+      return 0;
+    }
+    // Hang up after some talk, when asked: armed when the call starts talking.
+    const hangupAfter = typeof o["hangup-after"] === "string" ? Number(o["hangup-after"]) * 1000 : 0;
+    let hangupTimer: NodeJS.Timeout | undefined;
+    d.on("state", (e) => {
+      if (e.a !== 2 || hangupAfter <= 0) return;
+      hangupTimer = setTimeout(() => { if (d.phase === 5) { say("hanging up"); d.hangup(); } }, hangupAfter);
+    });
+    const finish = (code: number) => { clearTimeout(hangupTimer); d.stop(); return code; };
+    if (verb === "call") {
+      const openid = o._[1];
+      if (!openid) { console.error(HELP); return 2; }
+      const r = d.call(openid, { payload: typeof o.payload === "string" ? o.payload : "", customQuery: typeof o.query === "string" ? o.query : "" });
+      if (r !== 0) return fail("call", r);
+      say(`calling ${openid}`);
+      const rep = await d.waitPhase(7, 600000);
+      say(`call over: ${PHASE_NAMES[rep.phase]}`, { state: rep.state, reason: rep.reason, error: rep.error, call_id: rep.call_id });
+      return finish(rep.error === 0 ? 0 : 1);
+    }
+    if (verb === "listen") {
+      const calls = typeof o.calls === "string" ? Number(o.calls) : Infinity;
+      say("waiting for calls");
+      for (let n = 0; n < calls; n++) {
+        await d.waitEvent((e) => e.name === "ring", 24 * 3600_000);
+        if (o.reject === true) d.reject();
+        else if (o.answer === true) d.answer();
+        const rep = await d.waitPhase(7, 600000);
+        clearTimeout(hangupTimer);
+        say("call over", { state: rep.state, reason: rep.reason, call_id: rep.call_id });
+      }
+      return finish(0);
+    }
+    console.error(HELP);
+    d.stop();
+    return 2;
+  },
+};
