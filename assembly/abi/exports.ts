@@ -47,7 +47,9 @@ export function vsdk_opus_packet_parse(ptr: usize, len: i32, out: usize, cap: i3
 export function vsdk_plc_init(): i32 { return plcInit(); }
 export function vsdk_plc_receive(pcmPtr: usize, samples: i32): i32 { return plcReceive(pcmPtr, samples); }
 export function vsdk_plc_conceal(outPtr: usize, samples: i32): i32 { return plcConceal(outPtr, samples); }
-// --- media: RTP/RTCP (assembly/rtp/) ---
+// --- RTP/RTCP packets for hosts and tests (assembly/rtp/api.ts) ---
+// Not in the audio media core (build/audio.wasm): a call's media goes through vsdk_media_*,
+// whose session uses assembly/rtp/ directly.
 // docs/rtp.md lists the field numbers. One header record is both the parse result and the write
 // template: parse returns the header length (payload offset) or an error and leaves the record
 // as it was on error; get/set read and change its fields; write emits the packet it describes.
