@@ -123,6 +123,7 @@ export class CallControl {
       const roomId = await this.wechat.call({ sn, model_id: modelId, openid: req.callee_openid, room_type: req.room_type,
         payload: `${PAYLOAD_PREFIX}${id}:${req.payload}`, custom_query: req.custom_query });
       await this.store.setRoom(id, roomId);
+      await this.store.authorise(sn, req.callee_openid); // WeChat accepted: the user has authorised the device
     } catch (err) {
       worker.stop();
       const errcode = err instanceof WechatError ? err.errcode : -1;
