@@ -6,7 +6,9 @@ import { host_kv_get, host_kv_set, host_kv_delete } from "../abi/imports";
 import { arenaAlloc } from "../util/arena";
 import { crc32 } from "./crc32";
 
-export const RECORD_CAP: i32 = 512;
+// The largest record: identity = sn (128) + secret (32) + URL (160) + 6 field lengths and
+// 10 bytes of head and tail = 336.
+export const RECORD_CAP: i32 = 384;
 const HEAD: i32 = 6;
 const TAIL: i32 = 4;
 

@@ -50,6 +50,8 @@ export class HttpClient {
   closeAfter: bool = false;
   bodyOff: i32 = 0;
   bodyLen: i32 = 0;
+  // Set when the answer was longer than the buffer: body/bodyLen then hold its first part.
+  partial: bool = false;
 
   // A client with a buffer of cap bytes, from the arena; null when memory is exhausted.
   static place(cap: i32): HttpClient | null {
@@ -94,6 +96,7 @@ export class HttpClient {
     this.status = 0;
     this.bodyOff = 0;
     this.bodyLen = 0;
+    this.partial = false;
     this.retried = false;
     this.reused = this.handle >= 0;
     this.deadline = now + timeoutMs;
@@ -166,7 +169,7 @@ export class HttpClient {
     // Receiving: drain whatever is there, bounded by the buffer.
     while (true) {
       const room = this.cap - this.got;
-      if (room == 0) return this.fail(E_NOSPACE);
+      if (room == 0) return this.parse() == E_AGAIN ? this.fail(E_NOSPACE) : this.result;
       const r = host_tls_recv(this.handle, this.buf + <usize>this.got, room);
       if (r == E_AGAIN) return E_AGAIN;
       if (r == 0) {
@@ -197,7 +200,14 @@ export class HttpClient {
     const body = this.buf + <usize>this.headerEnd;
     const have = this.got - this.headerEnd;
     if (this.framing == BODY_LENGTH) {
-      if (this.headerEnd + this.contentLength > this.cap) return this.fail(E_NOSPACE);
+      if (this.headerEnd + this.contentLength > this.cap) {
+        // Too long for the buffer: keep what fits as a partial body (a caller that can use a
+        // prefix, like the event channel, reads it) and drop the connection with the rest.
+        if (this.got < this.cap) return E_AGAIN;
+        this.bodyLen = this.got - this.headerEnd;
+        this.partial = true;
+        return this.fail(E_NOSPACE);
+      }
       if (have > this.contentLength) return this.fail(E_PROTOCOL);
       if (have < this.contentLength) return E_AGAIN;
       this.bodyLen = this.contentLength;

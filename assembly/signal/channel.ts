@@ -3,9 +3,9 @@
 // the last handled seq is persisted so a restarted device (or cloud) resumes where it stopped.
 // When the cloud is unreachable the poll is retried with backoff; the call is not touched, so a
 // network cut or a cloud restart in the middle of a call loses no state.
-import { OK, E_AGAIN, E_AUTH, E_PROTOCOL } from "../abi/errors";
+import { OK, E_AGAIN, E_AUTH, E_PROTOCOL, E_NOSPACE } from "../abi/errors";
 import { host_event } from "../abi/imports";
-import { jsonGet, jsonFirst, jsonNext, jsonInt, jsonError, jsonString, jsonValueEnd } from "../net/json";
+import { jsonGet, jsonFirst, jsonNext, jsonInt, jsonError, jsonString, jsonValueEnd, jsonSkipWs } from "../net/json";
 import { equalsAscii } from "../net/writer";
 import { eventSeqSave } from "../device/event-seq";
 import { Signal, signal } from "./context";
@@ -46,9 +46,21 @@ export function channelPoll(now: u32): void {
   }
   const status = client.poll(now);
   if (status == E_AGAIN) return;
-  if (status < 0) { failed(s, status, now); return; }
   const body = client.body;
   const end = client.bodyEnd;
+  if (status == E_NOSPACE && client.partial && client.status == 200) {
+    // More events than the buffer holds: handle the complete ones at its start and ask again
+    // after them, so a backlog drains in buffer-sized steps instead of blocking the channel.
+    const before = s.lastSeq;
+    handleEvents(s, partialEvents(body, end), end, now);
+    if (s.lastSeq != before) {
+      eventSeqSave(s.lastSeq);
+      s.eventsFailures = 0;
+      s.eventsNotBefore = now;
+      return;
+    }
+  }
+  if (status < 0) { failed(s, status, now); return; }
   if (status == 401) {
     // A clock that drifted: take the cloud's time and ask again at once.
     const at = jsonGet(body, end, "server_time");
@@ -62,8 +74,14 @@ export function channelPoll(now: u32): void {
   s.eventsNotBefore = now;
   if (!s.linkUp) { s.linkUp = true; host_event(EVENT_LINK, 1, OK); }
   const before = s.lastSeq;
-  let e = jsonFirst(jsonGet(body, end, "events"), end);
-  while (e != 0) {
+  handleEvents(s, jsonFirst(jsonGet(body, end, "events"), end), end, now);
+  if (s.lastSeq != before) eventSeqSave(s.lastSeq);
+}
+
+// Handles the array elements from `e` on, in order, each seq once; stops at the first element
+// that is incomplete (the end of a partial body) or malformed.
+function handleEvents(s: Signal, e: usize, end: usize, now: u32): void {
+  while (e != 0 && jsonValueEnd(e, end) != 0) {
     const seqAt = jsonGet(e, end, "seq");
     const seq = jsonInt(seqAt, end);
     if (seqAt != 0 && jsonError == 0 && seq > s.lastSeq) {
@@ -72,7 +90,18 @@ export function channelPoll(now: u32): void {
     }
     e = jsonNext(e, end);
   }
-  if (s.lastSeq != before) eventSeqSave(s.lastSeq);
+}
+
+// The first element of the "events" array in the prefix of an answer: {"events":[ ... The whole
+// answer cannot be checked (its end is missing), so this takes the array as the first key.
+function partialEvents(p: usize, end: usize): usize {
+  p = jsonSkipWs(p, end);
+  if (p >= end || load<u8>(p) != 0x7b) return 0;
+  p = jsonSkipWs(p + 1, end);
+  if (p + 8 > end || !equalsAscii(p, 8, "\"events\"")) return 0;
+  p = jsonSkipWs(p + 8, end);
+  if (p >= end || load<u8>(p) != 0x3a) return 0;
+  return jsonFirst(p + 1, end);
 }
 
 function typeIs(e: usize, end: usize, name: string): bool {

@@ -8,8 +8,11 @@ import { Call, callPlace } from "./call";
 import { signerInit, SIGNER_BYTES } from "./signer";
 import { CALL_ID_MAX } from "./call";
 
-export const COMMAND_BUFFER: i32 = 3072;
-export const EVENTS_BUFFER: i32 = 3072;
+// Buffers are sized to what the device API really carries (a call request with the largest
+// payload and query is under 1 KiB; a ring event about 350 bytes), so the whole image stays
+// within its 32 KiB during a call. A backlog of events larger than the buffer drains in steps.
+export const COMMAND_BUFFER: i32 = 2048;
+export const EVENTS_BUFFER: i32 = 2048;
 export const BODY_CAP: i32 = 512;
 export const PATH_CAP: i32 = 192;
 export const PAYLOAD_MAX: i32 = 192;

@@ -8,7 +8,8 @@ import { Writer } from "../net/writer";
 import { snPtr, snLen, secretPtr, SECRET_BYTES, cloudUrl } from "../device/identity";
 import { unixNow } from "./clock";
 
-const SIGN_CAP: i32 = 512;
+// METHOD, a path of at most PATH_CAP (192), timestamp, 32-char nonce, 64-char hash, 4 newlines.
+const SIGN_CAP: i32 = 320;
 let signBuf: usize = 0;
 let signWriter: Writer = changetype<Writer>(0);
 

@@ -50,6 +50,7 @@ export class TestCloud {
   nextStatus: number[] = []; // statuses to answer the next requests with (503 etc.)
   callPlan: CallPlan = { outcome: "ok" };
   registerErrcode = 0;
+  maxEvents = 16;         // events per answer, as cloud/ sends at most
   registeredAt = 1764000000;
   modelId = "MODEL_T";
   calls = new Map<string, { state: number; sn: string }>();
@@ -171,7 +172,7 @@ export class TestCloud {
         const ready = [...this.replays, ...this.events];
         if (ready.length > 0 || Date.now() >= deadline || !this.server) {
           this.replays = [];
-          reply(200, { events: ready.slice(0, 8) });
+          reply(200, { events: ready.slice(0, this.maxEvents) });
           return;
         }
         await new Promise<void>((r) => {
