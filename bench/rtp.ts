@@ -1,10 +1,12 @@
-// RTP/RTCP in the image (assembly/rtp/): code bytes in the release image, per module, and the
-// linear memory its state takes at init. The release image is rebuilt once with a name section
-// (same optimisation, names kept), and each function body is charged to the module its name
-// says; the vsdk_rtp_*/vsdk_rtcp_* export wrappers, into which binaryen inlines much of the
-// API, count as RTP too. Figures only.
+// RTP/RTCP in the image (assembly/rtp/): code bytes in the release image, per module, the
+// linear memory its state takes at init, and instructions per operation on wasm3. The release
+// image is rebuilt once with a name section (same optimisation, names kept), and each function
+// body is charged to the module its name says; the vsdk_rtp_*/vsdk_rtcp_* export wrappers, into
+// which binaryen inlines much of the API, count as RTP too. The wasm3 figures come from
+// bench/rtp_wasm3.c, built against build/native's runtime with the frame benchmark's flags and
+// run under callgrind. Figures only.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "../host-node/paths.js";
@@ -69,6 +71,48 @@ function functionSizes(wasm: Uint8Array): Map<string, number> {
   return sizes;
 }
 
+// The compile and link flags CMake uses for the frame benchmark: the same runtime, shims and
+// wasm3 settings.
+function nativeFlags(): { compile: string[]; link: string[] } | null {
+  const dir = join(repoRoot, "build", "native", "bench", "native");
+  const flagsFile = join(dir, "CMakeFiles", "frame_wasm3.dir", "flags.make");
+  const linkFile = join(dir, "CMakeFiles", "frame_wasm3.dir", "link.txt");
+  if (!existsSync(flagsFile) || !existsSync(linkFile)) return null;
+  const flags = readFileSync(flagsFile, "utf8");
+  const line = (key: string) => (new RegExp(`^${key} = (.*)$`, "m").exec(flags)?.[1] ?? "").split(/\s+/).filter(Boolean);
+  const linkWords = readFileSync(linkFile, "utf8").trim().split(/\s+/);
+  const libraries = linkWords.slice(linkWords.indexOf("-o") + 2)
+    .map((w) => (w.startsWith("-") || w.startsWith("/") ? w : join(dir, w)));
+  return { compile: [...line("C_DEFINES"), ...line("C_INCLUDES")], link: libraries };
+}
+
+function callgrindCount(program: string[], fn: string): number {
+  const dir = mkdtempSync(join(tmpdir(), "vsdk-rtp-cg-"));
+  try {
+    const r = spawnSync("valgrind", ["--tool=callgrind", `--callgrind-out-file=${join(dir, "cg.out")}`, `--toggle-collect=${fn}`, ...program],
+      { encoding: "utf8", cwd: dir });
+    const m = /Collected : (\d+)/.exec(r.stderr ?? "");
+    if (r.status !== 0 || !m) throw new Error(`callgrind ${fn}: ${(r.stderr ?? "").slice(-300)}`);
+    return Number(m[1]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Instructions per operation: a long run minus a short one, over the difference in count.
+function wasm3Costs(work: string): Record<string, number> {
+  const flags = nativeFlags();
+  if (!flags) throw new Error("build/native is not built (run `npm run build`)");
+  const program = join(work, "rtp_wasm3");
+  const cc = spawnSync("cc", ["-O2", "-g", "-std=c99", ...flags.compile, join(repoRoot, "bench", "rtp_wasm3.c"), "-o", program, ...flags.link],
+    { encoding: "utf8" });
+  if (cc.status !== 0) throw new Error(`cc rtp_wasm3.c: ${cc.stderr.slice(-400)}`);
+  const image = join(repoRoot, "build", "sdk.wasm");
+  const per = (op: string) => (callgrindCount([program, image, op, "1100"], `op_${op}`) - callgrindCount([program, image, op, "100"], `op_${op}`)) / 1000;
+  const call = per("call");
+  return { call, parse: per("parse") - call, receive: per("receive") - call, write: per("write") - call };
+}
+
 export const rtpSize: BenchPart = {
   name: "RTP/RTCP code and memory",
   async run() {
@@ -104,13 +148,21 @@ export const rtpSize: BenchPart = {
       const stateBytes = ex.arenaTop() - ex.heapBase();
 
       const breakdown = [...perModule.entries()].sort((a, b) => b[1] - a[1]).map(([m, s]) => `${m} ${s}`).join(", ");
-      return {
-        figures: { rtp_code_bytes: total, rtp_state_bytes_at_init: stateBytes },
-        lines: [
-          `rtp modules in the release image: ${total} bytes of function bodies of ${releaseBytes} (${breakdown})`,
-          `rtp state placed at init (one header record, one receive stream, RTCP summary and scratch): ${stateBytes} bytes`,
-        ],
-      };
+      const figures: Record<string, unknown> = { rtp_code_bytes: total, rtp_state_bytes_at_init: stateBytes };
+      const lines = [
+        `rtp modules in the release image: ${total} bytes of function bodies of ${releaseBytes} (${breakdown})`,
+        `rtp state placed at init (one header record, one receive stream, RTCP summary and scratch): ${stateBytes} bytes`,
+      ];
+      try {
+        const cost = wasm3Costs(work);
+        Object.assign(figures, { rtp_wasm3_export_call_instructions: cost.call, rtp_wasm3_parse_instructions: cost.parse,
+          rtp_wasm3_receive_instructions: cost.receive, rtp_wasm3_write_instructions: cost.write });
+        lines.push(`wasm3 instructions (x86-64, callgrind), beyond the ${cost.call} of an export call: parse ${cost.parse}, ` +
+          `receive (parse, checks, statistics) ${cost.receive}, write ${cost.write}, per 172-byte PCMU packet`);
+      } catch (err) {
+        lines.push(`wasm3 instructions: n/a (${(err as Error).message.split("\n")[0]})`);
+      }
+      return { figures, lines };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
