@@ -50,6 +50,7 @@ export class Room {
   }
 
   get ended(): boolean { return TERMINAL.has(this.state); }
+  get endedAt(): number | null { return this.ended ? this.history[this.history.length - 1].at : null; }
 
   /** Called once the vendor cloud accepted WeChat's push: the phone rings (or, for the user's own call, waits). */
   startRinging(): void {

@@ -49,6 +49,7 @@ export function defaultEmulatorOptions(overrides: Partial<EmulatorOptions> = {})
 }
 
 const MAX_BODY = 64 * 1024;
+const ROOM_MEMORY_MS = 10 * 60_000;
 
 export class Emulator {
   readonly platform: Platform;
@@ -126,6 +127,8 @@ export class Emulator {
   /** A room is made, WeChat pushes join_voip_room to the vendor cloud, and the phone rings only on errcode 0. */
   private async openRoom(sn: string, modelId: string, openid: string, roomType: string, payload: string, userIsCaller: boolean): Promise<Room> {
     const room = new Room(sn, modelId, openid, roomType, userIsCaller, this.scriptFor(openid), this.options.ringTimeoutMs);
+    // Ended rooms stay readable for a while (tests read their records), then go: memory stays bounded.
+    for (const [id, old] of this.rooms) if ((old.endedAt ?? Infinity) < Date.now() - ROOM_MEMORY_MS) this.rooms.delete(id);
     this.rooms.set(room.id, room);
     const outcome = this.pusher.push({
       ToUserName: "gh_emulated", FromUserName: openid, CreateTime: Math.floor(Date.now() / 1000), MsgType: "event",
