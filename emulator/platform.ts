@@ -16,6 +16,13 @@ export interface PlatformOptions {
 }
 
 const SN_CHARS = /^[0-9A-Za-z_-]+$/;
+
+/** Keeps the maps of tokens and tickets bounded. */
+function forgetExpired<V>(map: Map<string, V>, expiry: (v: V) => number): void {
+  // An expired token must still answer 42001 (not 40001) for a while, so forget only old ones.
+  const before = Date.now() - 3600_000;
+  for (const [k, v] of map) if (expiry(v) < before) map.delete(k);
+}
 const OPENID = /^[0-9A-Za-z_-]{1,128}$/;
 
 export class Platform {
@@ -32,6 +39,7 @@ export class Platform {
     if (appid !== this.o.appid) throw new WxError(40013, "invalid appid");
     if (secret !== this.o.secret) throw new WxError(40125, "invalid appsecret");
     const token = randomBytes(24).toString("base64url");
+    if (this.tokens.size > 1000) forgetExpired(this.tokens, (expiry) => expiry);
     this.tokens.set(token, Date.now() + this.o.tokenTtlSeconds * 1000);
     this.tokensIssued++;
     return { access_token: token, expires_in: this.o.tokenTtlSeconds };
@@ -52,6 +60,7 @@ export class Platform {
     if (!SN_CHARS.test(sn)) throw new WxError(9800002, "sn contains illegal characters");
     if (typeof modelId !== "string" || !this.models.has(modelId)) throw new WxError(9800003, "model_id check failed");
     const ticket = randomBytes(24).toString("base64url");
+    if (this.tickets.size > 1000) forgetExpired(this.tickets, (t) => t.expiresAt);
     this.tickets.set(ticket, { sn, model_id: modelId, expiresAt: Date.now() + this.o.ticketTtlSeconds * 1000 });
     return ticket;
   }
