@@ -35,14 +35,21 @@ export class WechatClient {
   }
 
   private async request(method: string, url: string, json?: unknown): Promise<Record<string, any>> {
-    const res = await fetch(url, {
-      method,
-      headers: json === undefined ? {} : { "content-type": "application/json" },
-      body: json === undefined ? undefined : JSON.stringify(json),
-      signal: AbortSignal.timeout(5000),
-    });
-    if (!res.ok) throw new WechatError(-1, `HTTP ${res.status}`);
-    const body = await res.json() as Record<string, any>;
+    let body: Record<string, any>;
+    try {
+      const res = await fetch(url, {
+        method,
+        headers: json === undefined ? {} : { "content-type": "application/json" },
+        body: json === undefined ? undefined : JSON.stringify(json),
+        signal: AbortSignal.timeout(5000),
+      });
+      if (!res.ok) throw new WechatError(-1, `HTTP ${res.status}`);
+      body = await res.json() as Record<string, any>;
+    } catch (err) {
+      // Unreachable, slow or garbled: to the caller that is WeChat's own "busy, try later" (-1).
+      if (err instanceof WechatError) throw err;
+      throw new WechatError(-1, `WeChat unreachable: ${err instanceof Error ? err.message : String(err)}`);
+    }
     if (typeof body.errcode === "number" && body.errcode !== 0) throw new WechatError(body.errcode, String(body.errmsg ?? ""));
     return body;
   }

@@ -282,9 +282,27 @@ test("a room worker that cannot start gives 503 room_unavailable and leaves the 
     const r = await d.post("/v1/calls", { callee_openid: "o_api_user" });
     assert.equal(r.status, 503);
     assert.equal(r.json.error, "room_unavailable");
+    assert.equal(r.json.error, "room_unavailable");
     assert.equal(await broken.store.openCallOf("SN-BROKEN"), null);
     d.close();
   } finally {
     await broken.stop();
+  }
+});
+
+test("WeChat unreachable: registration answers 503 with errcode -1 (retry later)", async () => {
+  const { Cloud } = await import("../../cloud/server.js");
+  const { provisionDevice } = await import("../../cloud/provision.js");
+  const lonely = await Cloud.start({ port: 0, dataDir: join(dir, "lonely"), wechat: { ...sys.cloud.config.wechat, apiBase: "http://127.0.0.1:9" } });
+  try {
+    const id = await provisionDevice(lonely.store, { sn: "SN-LONELY", model_id: "vsdk-model-1" });
+    const d = new DeviceClient(lonely.url, id.sn, id.secret, readFileSync(lonely.caFile!));
+    const r = await d.post("/v1/device/register");
+    d.close();
+    assert.equal(r.status, 503);
+    assert.equal(r.json.errcode, -1);
+    assert.equal((await lonely.store.device("SN-LONELY"))?.registered_at, null, "nothing recorded");
+  } finally {
+    await lonely.stop();
   }
 });
