@@ -106,9 +106,13 @@ test("device calls a user who answers: media flows both ways through the relay, 
     sock.send(Buffer.concat([h, payload]), m.relay_port, m.relay_host);
     await sleep(20);
   }
-  // A packet with a foreign SSRC is not relayed.
+  // A packet with a foreign SSRC is not relayed, nor one with the right SSRC from another address.
   const alien = Buffer.alloc(172); alien[0] = 0x80; alien.writeUInt32BE((m.ssrc ^ 1) >>> 0, 8);
   sock.send(alien, m.relay_port, m.relay_host);
+  const intruder = createSocket("udp4");
+  const spoofed = Buffer.alloc(172); spoofed[0] = 0x80; spoofed.writeUInt32BE(m.ssrc, 8);
+  await new Promise<void>((res) => intruder.send(spoofed, m.relay_port, m.relay_host, () => res()));
+  intruder.close();
   await sleep(200);
   const rm = await room(callId);
   assert.equal(rm.state, 2);
