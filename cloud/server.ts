@@ -130,11 +130,11 @@ export class Cloud {
     }
     if (path === "/v1/time") { expect("GET"); return { server_time: Math.floor(Date.now() / 1000) }; }
     if (path === "/wechat/push") {
-      const answer = method === "GET" ? this.push.verifyUrl(url.searchParams)
-        : method === "POST" ? await this.push.receive(url.searchParams, parseJsonObject(body))
-        : (() => { throw new ApiError(405, "method_not_allowed", -1015); })();
-      if (typeof answer.body === "string") { res.writeHead(answer.status, { "content-type": "text/plain" }); res.end(answer.body); return undefined; }
-      sendJson(res, answer.status, answer.body);
+      if (method !== "GET" && method !== "POST") throw new ApiError(405, "method_not_allowed", -1015);
+      const answer = method === "GET" ? this.push.verifyUrl(url.searchParams) // WeChat's check of the address
+        : await this.push.receive(url.searchParams, parseJsonObject(body));
+      if (typeof answer.body === "string") { res.writeHead(answer.status, { "content-type": "text/plain" }); res.end(answer.body); }
+      else sendJson(res, answer.status, answer.body);
       return undefined;
     }
     if (path.startsWith("/admin/v1/")) return this.admin(req, method, path.slice("/admin/v1/".length).split("/"), body);
