@@ -14,7 +14,7 @@ export const DEVICE_BINARY = process.env.VSDK_DEVICE ?? join(repoRoot, "build", 
 export class PosixDevice extends EventEmitter {
   readonly events: DeviceEvent[] = [];
   private child: ChildProcessWithoutNullStreams;
-  private replies: Array<(line: string) => void> = [];
+  private replies: Array<{ resolve: (line: string) => void; reject: (err: Error) => void }> = [];
   private ready: Promise<number>;
   stderr = "";
 
@@ -26,6 +26,7 @@ export class PosixDevice extends EventEmitter {
     this.child.stderr.on("data", (d) => { this.stderr += String(d); });
     const lines = createInterface({ input: this.child.stdout });
     let onReady: (rc: number) => void = () => {};
+    this.child.once("exit", () => onReady(-1));
     this.ready = new Promise((resolve) => { onReady = resolve; });
     lines.on("line", (line) => {
       if (line.startsWith("ready ")) onReady(Number(line.slice(6)));
@@ -34,13 +35,26 @@ export class PosixDevice extends EventEmitter {
         const e = { name: EVENT_NAMES[kind] ?? `event${kind}`, kind, a, b, at: Date.now() };
         this.events.push(e);
         this.emit("event", e);
-      } else if (line.startsWith("= ")) this.replies.shift()?.(line.slice(2));
+      } else if (line.startsWith("= ")) this.replies.shift()?.resolve(line.slice(2));
+    });
+    // A device that dies fails every pending and later command instead of leaving it waiting.
+    this.child.once("exit", (code, signal) => {
+      const err = new Error(`vsdk-device exited (${code ?? signal}): ${this.stderr.slice(-2000)}`);
+      for (const r of this.replies.splice(0)) r.reject(err);
     });
   }
 
-  private async send(line: string): Promise<string> {
+  private async send(line: string, timeoutMs = 15000): Promise<string> {
     if ((await this.ready) !== 0) throw new Error(`vsdk-device did not start: ${this.stderr}`);
-    return new Promise((resolve) => { this.replies.push(resolve); this.child.stdin.write(`${line}\n`); });
+    if (this.child.exitCode !== null || this.child.signalCode !== null) throw new Error(`vsdk-device has exited: ${this.stderr.slice(-2000)}`);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no reply to "${line.slice(0, 40)}" within ${timeoutMs} ms`)), timeoutMs);
+      this.replies.push({
+        resolve: (v) => { clearTimeout(timer); resolve(v); },
+        reject: (e) => { clearTimeout(timer); reject(e); },
+      });
+      this.child.stdin.write(`${line}\n`);
+    });
   }
   private async num(line: string): Promise<number> { return Number(await this.send(line)); }
 
@@ -90,10 +104,11 @@ export class PosixDevice extends EventEmitter {
     throw new Error(`call phase ${await this.phase()}, not ${phase}, after ${timeoutMs} ms`);
   }
 
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const exited = new Promise((r) => this.child.once("exit", r));
+  /** Asks the device to quit; resolves with its exit code (a sanitizer's leak report is non-zero). */
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode !== null) return this.child.exitCode;
+    const exited = new Promise<number | null>((r) => this.child.once("exit", (code) => r(code)));
     this.child.stdin.write("quit\n");
-    await exited;
+    return exited;
   }
 }
