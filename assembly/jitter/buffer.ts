@@ -19,7 +19,7 @@ import { OK, E_ARG, E_DUPLICATE, E_LATE, E_NOSPACE, E_STATE } from "../abi/error
 import { seqAhead, tsAhead } from "./serial";
 import {
   DelayWindow, DELAY_WINDOW_BYTES, delayWindowCreate, delayWindowClear, delayWindowAdd,
-  delayWindowQuantileMs, delayWindowCount, delayWindowBestMs,
+  delayWindowCount, delayWindowLateCost, delayWindowCost,
 } from "./delay_window";
 
 // Codecs, as far as the buffer cares: clock rate and payload size.
@@ -35,9 +35,12 @@ export const PLAY_FEC: i32 = 3;     // missing, but the next packet is here: dec
 export const MIN_CAPACITY: i32 = 4;
 export const MAX_CAPACITY: i32 = 128;
 const OPUS_MAX_KBPS: i32 = 96;         // the slot size cap for Opus: 240 bytes per 20 ms
-const QUANTILE_PCT: i32 = 97;          // the target delay covers this share of recent packets
+const QUANTILE_PCT: i32 = 97;          // the spread up to this quantile sets the cost of lateness
 const LATE_COST_MS_PER_PCT: i32 = 2;  // one percent of packets late weighs like this much delay,
-const LATE_COST_SPREAD_DIVISOR: i32 = 5; // plus the delay spread divided by this
+const LATE_COST_SPREAD_DIVISOR: i32 = 4; // plus the delay spread divided by this
+const HYSTERESIS_PACKETS: i32 = 4;    // stepping down must gain more than this many late packets cost
+const HYSTERESIS_MS: i32 = 6;         // a neighbouring delay must be this much cheaper to move
+const MAX_STEPS: i32 = 16;            // how far one decision may look (16 frames)
 const MIN_SAMPLES: i32 = 8;            // below this many samples the quantile is not trusted
 const MAX_SEQ_JUMP: i32 = 3000;        // a packet further away than this is not from this stream
 const MAX_GAP_MS: i32 = 600000;        // a talkspurt gap longer than 10 minutes is absurd
@@ -306,12 +309,33 @@ export function jitterPut(jb: JitterBuffer, seq: u32, ts: u32, arrivalMs: u32, p
   return OK;
 }
 
-// The delay to aim for: the quantile of recent delays, or a frame of margin until there are
-// enough samples to trust it.
-function target(jb: JitterBuffer): i32 {
-  const q = delayWindowBestMs(jb.window, LATE_COST_MS_PER_PCT, LATE_COST_SPREAD_DIVISOR);
-  if (delayWindowCount(jb.window) < MIN_SAMPLES) return max(q, jb.ptimeMs);
-  return q;
+// The delay to aim for, among those reachable from `current` by whole frames (playout moves in
+// frames, so only these are real choices): walk down, then up, while a neighbour is cheaper by
+// more than the hysteresis. Until there are enough samples, a frame of margin.
+function bestDelay(jb: JitterBuffer, current: i32): i32 {
+  const w = jb.window;
+  if (delayWindowCount(w) < MIN_SAMPLES) return max(current, jb.ptimeMs);
+  const lateCost = delayWindowLateCost(w, LATE_COST_MS_PER_PCT, LATE_COST_SPREAD_DIVISOR);
+  // Stepping down must beat the cost of a few more late packets; stepping up, a little delay.
+  const downMargin = <i64>(HYSTERESIS_PACKETS * lateCost * 100);
+  const upMargin = <i64>HYSTERESIS_MS * <i64>delayWindowCount(w);
+  let level = current;
+  let cost = delayWindowCost(w, level, lateCost);
+  for (let i = 0; i < MAX_STEPS; i++) {
+    const down = delayWindowCost(w, level - jb.ptimeMs, lateCost);
+    if (down + downMargin >= cost) break;
+    level -= jb.ptimeMs;
+    cost = down;
+  }
+  if (level == current) {
+    for (let i = 0; i < MAX_STEPS; i++) {
+      const up = delayWindowCost(w, level + jb.ptimeMs, lateCost);
+      if (up + upMargin >= cost) break;
+      level += jb.ptimeMs;
+      cost = up;
+    }
+  }
+  return level;
 }
 
 @inline function result(kind: i32, bytes: i32): i32 { return (bytes << 8) | kind; }
@@ -358,13 +382,14 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
   if (cap < jb.slotBytes) return E_NOSPACE;
   if (!jb.anchored || (!jb.started && jb.buffered == 0)) return result(PLAY_SILENCE, 0);
   keepOriginNear(jb);
-  const goal = target(jb);
+  const current = ageMs(jb, now, jb.playTs);
+  const goal = bestDelay(jb, current);
   jb.targetMs = goal;
   if (!jb.started) {
-    if (ageMs(jb, now, jb.playTs) < goal) return result(PLAY_SILENCE, 0);
+    if (current < goal) return result(PLAY_SILENCE, 0);
     jb.started = true;
   }
-  let excess = ageMs(jb, now, jb.playTs) - goal;
+  let excess = current - goal;
   jb.delayMs = excess + goal;
   if (excess >= jb.ptimeMs) jb.excessTicks++; else jb.excessTicks = 0;
 
@@ -377,7 +402,7 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
   }
   if (headPresent(jb)) {
     const ts = slotTs(jb, jb.head);
-    if (tsAhead(jb.playTs, ts) > (jb.frameTs >> 1)) return talkspurtStart(jb, now, goal, ts, out);
+    if (tsAhead(jb.playTs, ts) > (jb.frameTs >> 1)) return talkspurtStart(jb, now, ts, out);
     if (excess < -GROW_BELOW_MS) {
       jb.inserted++;
       return conceal(jb, out);
@@ -413,7 +438,7 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
     if (headPresent(jb)) {
       const ts = slotTs(jb, jb.head);
       jb.excessTicks = 0;
-      if (tsAhead(jb.playTs, ts) > (jb.frameTs >> 1)) return talkspurtStart(jb, now, goal, ts, out);
+      if (tsAhead(jb.playTs, ts) > (jb.frameTs >> 1)) return talkspurtStart(jb, now, ts, out);
       return playHead(jb, out);
     }
     if (jb.buffered == 0) return starve(jb, out);
@@ -423,9 +448,10 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
 
 // Silence before the head packet: play silence until it is due at the target delay, so the new
 // talkspurt starts exactly there (this is where most adaptation happens, at no cost).
-function talkspurtStart(jb: JitterBuffer, now: u32, goal: i32, ts: u32, out: usize): i32 {
+function talkspurtStart(jb: JitterBuffer, now: u32, ts: u32, out: usize): i32 {
   jb.starvedTicks = 0;
-  if (ageMs(jb, now, ts) < goal) { jb.silence++; return result(PLAY_SILENCE, 0); }
+  const age = ageMs(jb, now, ts);
+  if (bestDelay(jb, age) > age) { jb.silence++; return result(PLAY_SILENCE, 0); }
   jb.excessTicks = 0;
   return playHead(jb, out);
 }

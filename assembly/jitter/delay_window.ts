@@ -9,7 +9,7 @@
 // no sorting: wasm3 interprets every instruction, so the per-packet path stays short.
 import { arenaAlloc } from "../util/arena";
 
-export const WINDOW: i32 = 256;      // packets remembered: about 5 s of 20 ms packets
+export const WINDOW: i32 = 1024;     // packets remembered: about 20 s of 20 ms packets
 export const BINS: i32 = 128;        // histogram bins ...
 export const BIN_MS: i32 = 4;        // ... 4 ms wide: 512 ms of jitter range above the floor
 const HEADROOM_BINS: i32 = 8;        // when re-basing downwards, leave room for a little more
@@ -131,27 +131,28 @@ export function delayWindowQuantileMs(w: DelayWindow): i32 {
 
 export function delayWindowCount(w: DelayWindow): i32 { return w.count; }
 
-// The delay that best trades latency against lateness over the window: the bin edge minimising
-// edge + lateCost * (percent of samples above it). A plain quantile cannot tell one spike from
-// steady jitter; this lets a short burst of late packets cost what it is worth and no more.
-// The cost of lateness grows with the spread of the delays (the tracked quantile above the
-// median): where jitter is wide, each step down saves more delay but loses more packets.
-export function delayWindowBestMs(w: DelayWindow, lateCostBase: i32, spreadDivisor: i32): i32 {
-  if (w.count == 0) return w.baseMs;
+// Samples that would be late at playout delay `delayMs`: those whose bin's middle lies above it.
+export function delayWindowLateCount(w: DelayWindow, delayMs: i32): i32 {
+  const rel = delayMs - w.baseMs - (BIN_MS >> 1);
+  let b = (rel >= 0 ? rel / BIN_MS : -((BIN_MS - 1 - rel) / BIN_MS)) + 1;
+  if (b < 0) b = 0;
+  let n = 0;
+  for (; b < BINS; b++) n += histAt(w, b);
+  return n;
+}
+
+// How much lateness weighs against delay, in ms of delay per percent of packets late. It grows
+// with the spread of the delays (the tracked quantile above the median): where jitter is wide,
+// each step down saves more delay but also loses more packets, so the trade-off must be firmer.
+export function delayWindowLateCost(w: DelayWindow, base: i32, spreadDivisor: i32): i32 {
   let seen = 0;
   let median = 0;
   while (median < BINS - 1 && (seen += histAt(w, median)) * 2 < w.count) median++;
-  const spreadMs = (w.qBin - median) * BIN_MS;
-  const scale = (lateCostBase + spreadMs / spreadDivisor) * 100;
-  let above = 0;
-  let best = i32.MAX_VALUE;
-  let bestBin = BINS - 1;
-  for (let b = BINS - 1; b >= 0; b--) {
-    // cost * count, to stay in integers: edge * count + lateCost * 100 * above
-    const cost = (b + 1) * BIN_MS * w.count + scale * above;
-    if (cost <= best) { best = cost; bestBin = b; }
-    above += histAt(w, b);
-    if (above == w.count) break;
-  }
-  return w.baseMs + (bestBin + 1) * BIN_MS;
+  return base + ((w.qBin - median) * BIN_MS) / spreadDivisor;
+}
+
+// The cost of playing at `delayMs`, times the sample count (to stay in integers):
+// delay + lateCost * percent late.
+export function delayWindowCost(w: DelayWindow, delayMs: i32, lateCostMsPerPct: i32): i64 {
+  return <i64>(delayMs - w.baseMs) * <i64>w.count + <i64>(lateCostMsPerPct * 100) * <i64>delayWindowLateCount(w, delayMs);
 }
