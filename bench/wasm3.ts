@@ -106,6 +106,30 @@ function crossSizes(t: Target): { wasm3: Sizes; total: Sizes; runtimeShims: Size
   }
 }
 
+// wasm3's heap with 4-byte pointers, as on a 32-bit MCU: bench/native/heap_probe.c built with
+// gcc -m32 (Debian gcc-multilib), running the media frames with a clock-only platform.
+interface HeapProbe { pointer_bytes: number; heap_after_load: number; heap_peak: number; linear_memory_bytes: number }
+function heap32(frames: number, eager: boolean): HeapProbe {
+  const w3 = wasm3SourceDir();
+  const dir = mkdtempSync(join(tmpdir(), "vsdk-heap32-"));
+  try {
+    const cc = (args: string[]) => run("gcc", ["-m32", "-O2", "-w", ...wasm3Defines, `-I${w3}`, "-Iruntime/include",
+      "-Ihost-shims/include", "-Iruntime/src", "-Ibuild", "-Ibench/native", ...args]);
+    const objs = wasm3Files.map((f) => {
+      const o = join(dir, `${f}.o`);
+      const heapRename = f === "m3_core" ? ["-Dcalloc=vsdk_heap_calloc", "-Drealloc=vsdk_heap_realloc", "-Dfree=vsdk_heap_free"] : [];
+      cc([...heapRename, "-c", join(w3, `${f}.c`), "-o", o]);
+      return o;
+    });
+    const probe = join(dir, "heap_probe");
+    cc(["-o", probe, "bench/native/heap_probe.c", "bench/native/frame_cycle.c", "runtime/src/heap.c", ...runtimeFiles,
+      "build/sdk_wasm.c", ...objs]);
+    return JSON.parse(run(probe, [image, String(frames), ...(eager ? ["--eager"] : [])]).trim()) as HeapProbe;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export const wasm3Runtime: BenchPart = {
   name: "C runtime on wasm3",
   async run({ quick }) {
@@ -126,22 +150,34 @@ export const wasm3Runtime: BenchPart = {
       g711_frame_instructions_native: nativeFrame,
       g711_frame_ratio: Math.round((wasm3Frame / nativeFrame) * 10) / 10,
       wasm3_startup_instructions: startup,
-      // wasm3's own heap at its peak during the media call: everything but the linear memory
-      // (its value stack included), compiling functions as they are first called.
-      wasm3_heap_bytes: heapPeak - linear,
-      wasm3_heap_bytes_all_compiled: (eager.heap_peak ?? 0) - linear,
-      // RAM during a call: wasm3's heap + the image's linear memory (the shims keep no buffers
-      // of their own; TLS excluded). Measured on x86-64, where wasm3's code and tables use 8-byte
-      // pointers: a 32-bit MCU needs less for the same image.
-      call_ram_bytes: heapPeak,
+      // On x86-64 (8-byte pointers in wasm3's code and tables): wasm3's own heap at its peak
+      // during the media call (its value stack included, the linear memory not), compiling
+      // functions as they are first called; and with every function compiled.
+      wasm3_heap_bytes_x86_64: heapPeak - linear,
+      wasm3_heap_bytes_all_compiled_x86_64: (eager.heap_peak ?? 0) - linear,
+      call_ram_bytes_x86_64: heapPeak,
       image_linear_memory_used_bytes: a.linear_memory_used,
     };
     const lines = [
       `full-duplex G.711 20 ms frame: ${wasm3Frame} instructions on wasm3, ${nativeFrame} native (${figures.g711_frame_ratio}x; budget 60000 and 10x); same packets and decoded audio: ${same ? "yes" : "NO"}; the image's jitter buffer played ${a.played} of 201 frames, the reference ${b.played}`,
       `wasm3 start-up (parse, load, link, start, first frame's compilation): ${startup} instructions`,
-      `wasm3 heap at peak (x86-64): ${figures.wasm3_heap_bytes} bytes with lazy compilation, ${figures.wasm3_heap_bytes_all_compiled} with every function compiled`,
-      `RAM during the media call: ${heapPeak} bytes (wasm3 heap + ${linear} bytes of linear memory, ${a.linear_memory_used} in use; budget 65536)`,
+      `x86-64: wasm3 heap at peak ${figures.wasm3_heap_bytes_x86_64} bytes (lazy compilation), ${figures.wasm3_heap_bytes_all_compiled_x86_64} with every function compiled; RAM during the media call ${heapPeak} bytes (+ ${linear} bytes of linear memory, ${a.linear_memory_used} in use)`,
     ];
+    // The budget figures come from the 32-bit build when this machine can make one.
+    try {
+      const lazy = heap32(quick ? 50 : 200, false), all = heap32(0, true);
+      figures.wasm3_heap_bytes = lazy.heap_peak - lazy.linear_memory_bytes;
+      figures.wasm3_heap_bytes_after_load = lazy.heap_after_load - lazy.linear_memory_bytes;
+      figures.wasm3_heap_bytes_all_compiled = all.heap_peak - all.linear_memory_bytes;
+      // RAM during a (media) call: wasm3's heap + the image's linear memory; the shims keep no
+      // buffers of their own; TLS excluded.
+      figures.call_ram_bytes = lazy.heap_peak;
+      lines.push(`32-bit (gcc -m32): wasm3 heap ${figures.wasm3_heap_bytes_after_load} bytes after load, ${figures.wasm3_heap_bytes} at the media call's peak, ${figures.wasm3_heap_bytes_all_compiled} with every function compiled; RAM during the media call ${lazy.heap_peak} bytes with ${lazy.linear_memory_bytes} of linear memory (budget 65536)`);
+    } catch (err) {
+      figures.wasm3_heap_bytes = figures.wasm3_heap_bytes_x86_64;
+      figures.call_ram_bytes = figures.call_ram_bytes_x86_64;
+      lines.push(`32-bit heap probe failed (${err instanceof Error ? err.message : String(err)}); budget figures are x86-64's`);
+    }
     for (const t of targets) {
       try {
         const s = crossSizes(t);

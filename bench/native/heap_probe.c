@@ -1,0 +1,53 @@
+/* wasm3's heap for the release image with pointers of the size the build has: the bench
+ * compiles this with -m32 as well, as the nearest stand-in for a 32-bit MCU it can run here.
+ *   heap_probe IMAGE FRAMES [--eager]
+ * Prints JSON: wasm3's heap after loading (before any call), and its peak after FRAMES media
+ * frames (frame_cycle.c), both including the image's linear memory and wasm3's stack. The
+ * platform is a clock only: no network, storage or codec, so signalling stays idle. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "frame_cycle.h"
+#include "frame_signal.h"
+#include "vsdk.h"
+
+static uint32_t clock_ms(void *ctx) {
+  (void)ctx;
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint32_t)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3) { fprintf(stderr, "usage: heap_probe IMAGE FRAMES [--eager]\n"); return 2; }
+  FILE *f = fopen(argv[1], "rb");
+  if (!f) return 2;
+  static uint8_t image[VSDK_IMAGE_MAX_BYTES];
+  uint32_t len = (uint32_t)fread(image, 1, sizeof image, f);
+  fclose(f);
+  vsdk_platform_t platform;
+  memset(&platform, 0, sizeof platform);
+  platform.clock_ms = clock_ms;
+  vsdk_config_t config = { 0 };
+  config.platform = &platform;
+  config.compile_eagerly = argc > 3 && !strcmp(argv[3], "--eager");
+  int rc = vsdk_init(&config, image, len);
+  if (rc != VSDK_OK) { fprintf(stderr, "init: %s\n", vsdk_strerror(rc)); return 1; }
+  vsdk_stats_t loaded;
+  vsdk_get_stats(&loaded);
+  rc = vsdk_frame_call_setup();
+  int16_t pcm[VSDK_FRAME_SAMPLES], out[VSDK_FRAME_SAMPLES];
+  for (uint32_t n = 0; rc >= 0 && n < (uint32_t)atoi(argv[2]); n++) {
+    frame_signal(n, pcm, VSDK_FRAME_SAMPLES);
+    rc = vsdk_frame_cycle(n, pcm, out);
+  }
+  if (rc < 0) { fprintf(stderr, "frames: %s\n", vsdk_strerror(rc)); return 1; }
+  vsdk_stats_t s;
+  vsdk_get_stats(&s);
+  printf("{\"pointer_bytes\": %u, \"heap_after_load\": %lu, \"heap_peak\": %lu, \"linear_memory_bytes\": %u, \"stack_bytes\": %u}\n",
+         (unsigned)sizeof(void *), (unsigned long)loaded.heap_in_use, (unsigned long)s.heap_peak, s.linear_memory_bytes,
+         VSDK_DEFAULT_STACK_BYTES);
+  vsdk_deinit();
+  return 0;
+}
