@@ -1,10 +1,8 @@
 // One call's audio through two real images: a sender image captures speech into RTP packets, a
 // simulated network delays, reorders and drops them, a receiver image buffers and plays them out
-// on a 20 ms clock. Received speech is compared with what was sent after alignment, segment by
-// segment (the jitter buffer may stretch or shrink playout between segments, so one lag for the
-// whole call would be wrong): each 200 ms segment of the input that carries speech is matched at
-// its best lag (0..400 ms) in the output; the measures are the median segment SNR and the mean
-// normalised correlation over segments.
+// on a 20 ms clock. Received speech is compared with what was sent segment by segment
+// (tools/audio/speech-match.ts: each 200 ms speech segment at its best lag up to 400 ms; median
+// segment SNR and mean normalised correlation).
 // Bars: loss-free G.711: median SNR >= 30 dB (the codec alone gives ~37 dB on this speech);
 // 20 % random loss with 200 ms of jitter: mean correlation >= 0.6 (concealment cannot restore lost
 // speech; it must keep the rest intact and aligned); Opus loss-free: mean correlation >= 0.8.
@@ -14,6 +12,7 @@ import { Image } from "../../host-node/image.js";
 import { createOpusHost } from "../../host-node/opus.js";
 import { E_ARG, E_NOSPACE, E_STATE } from "../../host-node/errors.js";
 import { speech } from "../../tools/oracles/oracles.js";
+import { matchSpeech } from "../../tools/audio/speech-match.js";
 
 const PCMU = 0, PCMA = 1, OPUS = 2;
 const TEXT = "Hello, this is the device calling. Can you hear me clearly? One, two, three, four.";
@@ -75,35 +74,9 @@ function call(codec: number, rate: number, input: Int16Array, net: Network, with
   return { out, rx, tx, stats: { played: stat(4), concealed: stat(5), silent: stat(6), target: stat(8) } };
 }
 
-function align(ref: Int16Array, out: Int16Array, maxLag: number, segment = 1600) {
-  let energy = 0;
-  for (const x of ref) energy += x * x;
-  const floor = (energy / ref.length) * segment * 0.05;   // segments quieter than this are pauses
-  const snrs: number[] = [], corrs: number[] = [], lags: number[] = [];
-  for (let start = 0; start + segment <= ref.length; start += segment) {
-    let xx = 0;
-    for (let i = start; i < start + segment; i++) xx += ref[i] * ref[i];
-    if (xx < floor) continue;
-    let best = { lag: 0, corr: -1 };
-    for (let lag = 0; lag <= maxLag && start + lag + segment <= out.length; lag++) {
-      let xy = 0, yy = 0;
-      for (let i = start; i < start + segment; i++) { const y = out[i + lag]; xy += ref[i] * y; yy += y * y; }
-      const corr = xy / Math.sqrt(xx * yy || 1);
-      if (corr > best.corr) best = { lag, corr };
-    }
-    let err = 0;
-    for (let i = start; i < start + segment; i++) { const d = ref[i] - out[i + best.lag]; err += d * d; }
-    snrs.push(10 * Math.log10(xx / (err || 1)));
-    corrs.push(best.corr);
-    lags.push(best.lag);
-  }
-  snrs.sort((a, b) => a - b);
-  return {
-    segments: snrs.length,
-    snr: snrs[snrs.length >> 1],
-    corr: corrs.reduce((a, b) => a + b, 0) / corrs.length,
-    lag: Math.max(...lags),
-  };
+function align(ref: Int16Array, out: Int16Array, maxLag: number) {
+  const m = matchSpeech(ref, out, maxLag);
+  return { segments: m.segments, snr: m.snrDb, corr: m.correlation, lag: m.maxLag };
 }
 
 test("G.711 both laws, loss-free: received speech matches what was sent", (t) => {
