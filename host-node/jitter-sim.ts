@@ -16,6 +16,8 @@ export const FRAME_MS = 20;
 export const CLOCK_KHZ = 8;
 export const DRAIN_MS = 3000;
 export const DEFAULT_CAPACITY = 32;
+/** About 55 hours of 20 ms ticks: a longer replay is a broken trace, not a long call. */
+export const MAX_TICKS = 10_000_000;
 
 export interface JitterSimResult {
   packets: number;
@@ -55,6 +57,9 @@ export function schedule(trace: Trace): { t0: number; ticks: Tick[] } {
   if (arrivals.length === 0) return { t0: 0, ticks };
   const t0 = arrivals[0].arrivalMs;
   const end = arrivals[arrivals.length - 1].arrivalMs - t0 + DRAIN_MS;
+  if (end / FRAME_MS > MAX_TICKS) {
+    throw new Error(`arrivals span ${Math.round(end / 3_600_000)} hours: more than ${MAX_TICKS} playout ticks (is one arrival_ms in another clock?)`);
+  }
   let next = 0;
   for (let at = 0; at <= end; at += FRAME_MS) {
     const puts: Tick["puts"] = [];

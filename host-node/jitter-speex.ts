@@ -21,6 +21,7 @@ export function speexDriver(): string {
 }
 
 export function runSpeex(ticks: Tick[]): Outcome[] {
+  if (ticks.length === 0) return [];
   const lines: string[] = [];
   for (const t of ticks) {
     for (const p of t.puts) lines.push(`p ${p.id >>> 0} ${p.ts >>> 0} ${p.seq}`);

@@ -54,7 +54,12 @@ export const jitterSim: Command = {
       console.error(`vsdk jitter-sim: ${opts.trace}: ${(err as Error).message}`);
       return 2;
     }
-    const { t0, ticks } = schedule(trace);
+    let replay;
+    try { replay = schedule(trace); } catch (err) {
+      console.error(`vsdk jitter-sim: ${opts.trace}: ${(err as Error).message}`);
+      return 2;
+    }
+    const { t0, ticks } = replay;
     const outcomes = ref === "speex" ? runSpeex(ticks) : runOurs(ticks, { capacity });
     const result = score(trace, t0, ticks, outcomes);
     if (opts.json) console.log(JSON.stringify(result));

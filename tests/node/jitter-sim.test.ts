@@ -132,6 +132,7 @@ test("jitter-sim CLI prints the documented JSON, and refuses bad CSV with a clea
     ["seq,send_ms,arrival_ms\n1,20\n", /line 2: expected 3 fields/],
     ["seq,send_ms,arrival_ms\n70000,20,30\n", /line 2: seq/],
     ["seq,send_ms,arrival_ms\n1,20,abc\n", /line 2: arrival_ms 'abc'/],
+    ["seq,send_ms,arrival_ms\n1,20,30\n2,40,9000000000000\n", /playout ticks/],
   ];
   for (const [text, message] of cases) {
     const file = join(dir, "bad.csv");
@@ -152,4 +153,14 @@ test("a tolerant reader: CRLF, blank lines, spaces, rows out of order and duplic
   assert.equal(r.packets, 4);
   assert.equal(r.lost, 1);
   assert.equal(r.played + r.late, 3);
+});
+
+test("a trace where everything was lost, or only one packet arrived, still scores", () => {
+  for (const impl of ["ours", "speex"] as const) {
+    const none = replay("seq,send_ms,arrival_ms\n1,0,\n2,20,\n", impl).result;
+    assert.deepEqual(none, { packets: 2, played: 0, late: 0, lost: 2, concealed: 0, mean_delay_ms: 0, p95_delay_ms: 0 });
+    const one = replay("seq,send_ms,arrival_ms\n7,1000,1050\n", impl).result;
+    assert.equal(one.played, 1, impl);
+    assert.ok(one.mean_delay_ms >= 50 && one.mean_delay_ms < 200, `${impl}: ${one.mean_delay_ms}`);
+  }
 });
