@@ -2,6 +2,7 @@
 import type { Command } from "../command.js";
 import { info } from "./info.js";
 import { bench } from "./bench.js";
+import { start } from "./start.js";
 import { g711 } from "./g711.js";
 import { cloud } from "./cloud.js";
 import { emulator } from "./emulator.js";
@@ -13,6 +14,7 @@ import { device } from "./device.js";
 export const commands: Record<string, Command> = {
   info,
   bench,
+  start,
   g711,
   cloud,
   emulator,
