@@ -35,11 +35,11 @@ function callgrind(fn: string, argv: string[]): number {
 }
 
 // Per-frame cost: two runs of different length, so start-up and the first frame cancel out.
-function perFrame(fn: string, program: string[], short: number, long: number): number {
-  return (callgrind(fn, [...program, String(long)]) - callgrind(fn, [...program, String(short)])) / (long - short);
+function perFrame(fn: string, program: string[], short: number, long: number, extra: string[] = []): number {
+  return (callgrind(fn, [...program, String(long), ...extra]) - callgrind(fn, [...program, String(short), ...extra])) / (long - short);
 }
 
-interface FrameRun { tx_checksum: number; rx_checksum: number; played: number; checksum: number; heap_peak?: number; linear_memory_bytes?: number; linear_memory_used?: number; stack_bytes?: number }
+interface FrameRun { path?: string; tx_checksum: number; rx_checksum: number; played: number; checksum: number; heap_peak?: number; linear_memory_bytes?: number; linear_memory_used?: number; stack_bytes?: number }
 const frameRun = (program: string[], frames: number, extra: string[] = []): FrameRun =>
   JSON.parse(run(program[0], [...program.slice(1), String(frames), ...extra]).trim().split("\n").pop()!);
 
@@ -136,12 +136,16 @@ export const wasm3Runtime: BenchPart = {
     if (!existsSync(frameWasm3)) throw new Error("build/native is not built (run `npm run build`)");
     const [short, long] = quick ? [20, 120] : [100, 600];
     const wasm3Program = [frameWasm3, image];
+    // The image's media session (capture, receive, playout: G.711, RTP, jitter buffer, PLC),
+    // and the primitives path the native reference reproduces exactly.
     const wasm3Frame = Math.round(perFrame("image_cycle", wasm3Program, short, long));
+    const primitivesFrame = Math.round(perFrame("image_cycle", wasm3Program, short, long, ["--primitives"]));
     const nativeFrame = Math.round(perFrame("native_cycle", [frameNative], short, long));
     const startup = Math.round(callgrind("start_and_first_frame", [...wasm3Program, "0"]) - wasm3Frame);
     // The same work: identical packets sent and identical audio decoded from them.
     const a = frameRun(wasm3Program, 200), b = frameRun([frameNative], 200);
-    const same = a.tx_checksum === b.tx_checksum && a.rx_checksum === b.rx_checksum;
+    const p = frameRun(wasm3Program, 200, ["--primitives"]);
+    const same = a.tx_checksum === b.tx_checksum && a.rx_checksum === b.rx_checksum && p.tx_checksum === b.tx_checksum;
     const eager = frameRun(wasm3Program, 0, ["--eager"]);
     const linear = a.linear_memory_bytes ?? 0;
     const heapPeak = a.heap_peak ?? 0;
@@ -149,6 +153,8 @@ export const wasm3Runtime: BenchPart = {
       g711_frame_instructions_wasm3: wasm3Frame,
       g711_frame_instructions_native: nativeFrame,
       g711_frame_ratio: Math.round((wasm3Frame / nativeFrame) * 10) / 10,
+      g711_frame_path_wasm3: a.path,
+      g711_frame_instructions_wasm3_primitives: primitivesFrame,
       wasm3_startup_instructions: startup,
       // On x86-64 (8-byte pointers in wasm3's code and tables): wasm3's own heap at its peak
       // during the media call (its value stack included, the linear memory not), compiling
@@ -159,9 +165,10 @@ export const wasm3Runtime: BenchPart = {
       image_linear_memory_used_bytes: a.linear_memory_used,
     };
     const lines = [
-      `full-duplex G.711 20 ms frame: ${wasm3Frame} instructions on wasm3, ${nativeFrame} native (${figures.g711_frame_ratio}x; budget 60000 and 10x); same packets and decoded audio: ${same ? "yes" : "NO"}; the image's jitter buffer played ${a.played} of 201 frames, the reference ${b.played}`,
+      `full-duplex G.711 20 ms frame: ${wasm3Frame} instructions on wasm3 (${a.path ?? "?"} path), ${nativeFrame} native (${figures.g711_frame_ratio}x; budget 60000 and 10x); export by export: ${primitivesFrame}`,
+      `same payloads sent and same audio decoded as the native reference: ${same ? "yes" : "NO"}; frames played by the image ${a.played} of 201, by the reference ${b.played}`,
       `wasm3 start-up (parse, load, link, start, first frame's compilation): ${startup} instructions`,
-      `x86-64: wasm3 heap at peak ${figures.wasm3_heap_bytes_x86_64} bytes (lazy compilation), ${figures.wasm3_heap_bytes_all_compiled_x86_64} with every function compiled; RAM during the media call ${heapPeak} bytes (+ ${linear} bytes of linear memory, ${a.linear_memory_used} in use)`,
+      `x86-64: wasm3 heap at peak ${figures.wasm3_heap_bytes_x86_64} bytes (lazy compilation), ${figures.wasm3_heap_bytes_all_compiled_x86_64} with every function compiled; RAM during the media call ${heapPeak} bytes (including ${linear} bytes of linear memory, ${a.linear_memory_used} in use)`,
     ];
     // The budget figures come from the 32-bit build when this machine can make one.
     try {

@@ -9,7 +9,7 @@ enum { F_PT = 0, F_SEQ = 2, F_TS = 3, F_SSRC = 4, F_PAYLOAD_PTR = 10, F_PAYLOAD_
 enum { PCM_IN = 0, PACKET = VSDK_FRAME_PACKET_OFFSET, JB_OUT = 512, PCM_OUT = 1024 };
 
 static int32_t io;
-static int failed;
+static int failed, media_session;
 
 static int32_t x(const char *name, int argc, const int32_t *argv) {
   int32_t r = 0;
@@ -19,21 +19,46 @@ static int32_t x(const char *name, int argc, const int32_t *argv) {
 }
 #define X(name, ...) x(name, (int)(sizeof((int32_t[]){ __VA_ARGS__ }) / sizeof(int32_t)), (int32_t[]){ __VA_ARGS__ })
 
-int vsdk_frame_call_setup(void) {
+int vsdk_frame_uses_media_session(void) { return media_session; }
+int vsdk_frame_call_setup(void) { return vsdk_frame_call_setup_with(0); }
+
+int vsdk_frame_call_setup_with(int primitives) {
   int32_t cap = 0;
   failed = 0;
   io = x("vsdk_io_buffer", 0, NULL);
   cap = x("vsdk_io_capacity", 0, NULL);
   if (failed) return failed;
   if (cap < 1344) return VSDK_E_NOSPACE;
+  /* PCMU, the usual payload type, 8 kHz PCM, 20 ms, our SSRC, any peer (the loop sends to itself). */
+  media_session = 0;
+  if (!primitives) {
+    int32_t r = 0;
+    int rc = vsdk_call_export("vsdk_media_start", 6, (int32_t[]){ 0, -1, 8000, 20, 0x1234, 0 }, &r);
+    if (rc == VSDK_OK && r == 0) { media_session = 1; return 0; }
+    if (rc != VSDK_E_UNSUPPORTED) return rc < 0 ? rc : r;
+  }
   X("vsdk_rtp_set", F_PT, PT_PCMU);
   X("vsdk_rtp_set", F_SSRC, 0x1234);
   int32_t jb = X("vsdk_jitter_init", 0, 20, 16);
   return failed ? failed : jb < 0 ? jb : 0;
 }
 
+/* The media session's frame: capture into a packet, receive that packet as the peer's, play. */
+static int32_t media_cycle(uint32_t n, const int16_t *pcm, int16_t *out) {
+  uint32_t now = n * 20u;
+  vsdk_io_write(pcm, SAMPLES * 2, PCM_IN);
+  int32_t len = X("vsdk_media_capture", io + PCM_IN, SAMPLES, io + PACKET, 192);
+  X("vsdk_media_receive", io + PACKET, len, (int32_t)now);
+  int32_t got = X("vsdk_media_playout", (int32_t)now, io + PCM_OUT, SAMPLES);
+  if (failed) return failed;
+  if (got != SAMPLES) return len;
+  vsdk_io_read(out, SAMPLES * 2u, PCM_OUT);
+  return len | 1 << 16;
+}
+
 int32_t vsdk_frame_cycle(uint32_t n, const int16_t *pcm, int16_t *out) {
   failed = 0;
+  if (media_session) return media_cycle(n, pcm, out);
   vsdk_io_write(pcm, SAMPLES * 2, PCM_IN);
   /* Send: µ-law encode after the 12-byte header room, then the header. */
   X("vsdk_g711_encode", 0, io + PCM_IN, SAMPLES, io + PACKET + 12);

@@ -7,8 +7,17 @@
 
 #define VSDK_FRAME_SAMPLES 160
 
-/* Prepares a call: RTP sender fields and the jitter buffer. Returns 0 or a vsdk error. */
+/* Two ways through the image, chosen at setup:
+ *   the media session (assembly/media/session.ts: capture -> RTP, RTP -> jitter buffer ->
+ *   decode and concealment -> playout), three exports a frame: the device's real path;
+ *   the primitives (G.711, RTP header, jitter buffer exports one by one), which an independent
+ *   native reference reproduces bit for bit (frame_native.c, tests/c/frame_paths_agree.cmake).
+ * Setup uses the media session when the image has it, unless primitives is set. Returns 0 or a
+ * vsdk error. */
+int vsdk_frame_call_setup_with(int primitives);
 int vsdk_frame_call_setup(void);
+/* Which path setup chose: 1 the media session, 0 the primitives. */
+int vsdk_frame_uses_media_session(void);
 /* Captured PCM in, played PCM out. Returns the bytes of the RTP packet sent, with bit 16 set
  * when a frame was played into out; or a negative vsdk error. The packet stays in the I/O
  * buffer at VSDK_FRAME_PACKET_OFFSET. */

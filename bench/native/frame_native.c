@@ -105,7 +105,7 @@ static void one_frame(uint32_t n) {
   int16_t pcm[SAMPLES], out[SAMPLES];
   frame_signal(n, pcm, SAMPLES);
   int got = native_cycle(n, pcm, out);
-  for (int i = 0; i < 12 + SAMPLES; i++) tx_checksum = tx_checksum * 31u + packet[i];
+  for (int i = 12; i < 12 + SAMPLES; i++) tx_checksum = tx_checksum * 31u + packet[i];
   /* The decoding of the parsed payload, apart from the jitter buffer (as frame_wasm3 does). */
   if (last_payload_len == SAMPLES)
     for (int i = 0; i < SAMPLES; i++) rx_checksum = rx_checksum * 31u + (uint16_t)ulaw_decode(last_payload[i]);

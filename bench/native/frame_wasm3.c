@@ -1,7 +1,9 @@
 /* The full-duplex G.711 20 ms cycle on wasm3, through the C runtime, for callgrind:
- *   frame_wasm3 IMAGE FRAMES [--eager]
- * Each frame: encode 160 samples of µ-law, write the RTP packet, then take that packet as the
- * peer's (parse, jitter buffer put and get), and decode it (frame_cycle.c). The instructions of
+ *   frame_wasm3 IMAGE FRAMES [--eager] [--primitives]
+ * Each frame: encode 160 samples of µ-law into an RTP packet, then take that packet as the
+ * peer's (parse, jitter buffer, decode, concealment) and play it: through the image's media
+ * session, or with --primitives through its codec, RTP and jitter exports one by one
+ * (frame_cycle.c). The instructions of
  * image_cycle() are the device's work per frame (the test signal and the checksums are the
  * driver's); bench/wasm3.ts subtracts a short run from a long one so that start-up cancels.
  * The receive path's decoding is also checked apart from the jitter buffer (rx_checksum).
@@ -20,6 +22,7 @@
 enum { SAMPLES = VSDK_FRAME_SAMPLES };
 
 static uint32_t checksum, tx_checksum, rx_checksum, played;
+static int primitives; /* --primitives: the export-by-export path */
 
 __attribute__((noinline)) int32_t image_cycle(uint32_t n, const int16_t *pcm, int16_t *out) {
   return vsdk_frame_cycle(n, pcm, out);
@@ -33,10 +36,13 @@ static void one_frame(uint32_t n) {
   int32_t len = r & 0xffff;
   uint8_t sent[192];
   vsdk_io_read(sent, (uint32_t)len, VSDK_FRAME_PACKET_OFFSET);
-  for (int32_t i = 0; i < len; i++) tx_checksum = tx_checksum * 31u + sent[i];
+  /* The payload (the header's sequence and timestamp start at random in the media session). */
+  for (int32_t i = 12; i < len; i++) tx_checksum = tx_checksum * 31u + sent[i];
   /* The receive path's decoding, checked apart from the jitter buffer's timing policy: the
-   * image decodes the payload it parsed (outside image_cycle, so not counted). */
-  int32_t payload = 0, payload_len = 0, rx[3];
+   * image parses the packet and decodes its payload (outside image_cycle, so not counted). */
+  int32_t payload = 0, payload_len = 0, rx[3], io_base = 0, parsed = 0;
+  vsdk_call_export("vsdk_io_buffer", 0, NULL, &io_base);
+  vsdk_call_export("vsdk_rtp_parse", 2, (int32_t[]){ io_base + VSDK_FRAME_PACKET_OFFSET, len }, &parsed);
   vsdk_call_export("vsdk_rtp_get", 1, (int32_t[]){ 10 }, &payload);
   vsdk_call_export("vsdk_rtp_get", 1, (int32_t[]){ 11 }, &payload_len);
   int32_t io = 0;
@@ -58,7 +64,7 @@ static void one_frame(uint32_t n) {
 /* Separate, never-inlined functions so callgrind can collect each alone (--toggle-collect). */
 __attribute__((noinline)) void start_and_first_frame(const vsdk_config_t *config, const uint8_t *image, uint32_t len) {
   int rc = vsdk_init(config, image, len);
-  if (rc == VSDK_OK) rc = vsdk_frame_call_setup();
+  if (rc == VSDK_OK) rc = vsdk_frame_call_setup_with(primitives);
   if (rc != VSDK_OK) { fprintf(stderr, "start: %s\n", vsdk_strerror(rc)); exit(1); }
   one_frame(0);
 }
@@ -68,7 +74,7 @@ __attribute__((noinline)) void run_frames(uint32_t first, uint32_t count) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 3) { fprintf(stderr, "usage: frame_wasm3 IMAGE FRAMES [--eager]\n"); return 2; }
+  if (argc < 3) { fprintf(stderr, "usage: frame_wasm3 IMAGE FRAMES [--eager] [--primitives]\n"); return 2; }
   uint32_t len;
   uint8_t *image = vsdk_read_file(argv[1], VSDK_IMAGE_MAX_BYTES, &len);
   if (!image) { fprintf(stderr, "cannot read %s\n", argv[1]); return 2; }
@@ -76,14 +82,17 @@ int main(int argc, char **argv) {
   vsdk_posix_t *port = vsdk_posix_new("/tmp/vsdk-bench-frame", NULL, 0);
   vsdk_config_t config = { 0 };
   config.platform = vsdk_posix_platform(port);
-  config.compile_eagerly = argc > 3 && !strcmp(argv[3], "--eager");
+  for (int i = 3; i < argc; i++) {
+    if (!strcmp(argv[i], "--eager")) config.compile_eagerly = 1;
+    else if (!strcmp(argv[i], "--primitives")) primitives = 1;
+  }
   start_and_first_frame(&config, image, len);
   run_frames(1, frames);
   vsdk_stats_t s;
   vsdk_get_stats(&s);
-  printf("{\"tx_checksum\": %u, \"rx_checksum\": %u, \"played\": %u, \"checksum\": %u, \"frames\": %u, \"heap_peak\": %zu, \"heap_in_use\": %zu, \"linear_memory_bytes\": %u, "
+  printf("{\"path\": \"%s\", \"tx_checksum\": %u, \"rx_checksum\": %u, \"played\": %u, \"checksum\": %u, \"frames\": %u, \"heap_peak\": %zu, \"heap_in_use\": %zu, \"linear_memory_bytes\": %u, "
          "\"linear_memory_used\": %u, \"stack_bytes\": %u}\n",
-         tx_checksum, rx_checksum, played, checksum, frames + 1, s.heap_peak, s.heap_in_use, s.linear_memory_bytes, s.linear_memory_used, VSDK_DEFAULT_STACK_BYTES);
+         vsdk_frame_uses_media_session() ? "media" : "primitives", tx_checksum, rx_checksum, played, checksum, frames + 1, s.heap_peak, s.heap_in_use, s.linear_memory_bytes, s.linear_memory_used, VSDK_DEFAULT_STACK_BYTES);
   vsdk_deinit();
   vsdk_posix_free(port);
   free(image);

@@ -73,10 +73,12 @@ int vsdk_hangup(void);
  * a call). Events are delivered from inside this call. */
 int vsdk_tick(uint32_t now_ms);
 
-/* 16-bit mono PCM at the call's rate, 20 ms frames. audio_in takes a captured frame; audio_out
- * fills up to max_samples of playout and returns how many it wrote. */
+/* 16-bit mono PCM during a talking call. audio_in takes one captured frame (the call's frame
+ * size at vsdk_audio_rate() Hz) and sends it; audio_out fills up to max_samples of the frame to
+ * play now and returns how many it wrote. VSDK_E_STATE outside a call. */
 int vsdk_audio_in(const int16_t *pcm, int samples);
 int vsdk_audio_out(int16_t *pcm, int max_samples);
+int vsdk_audio_rate(void);
 
 /* Calls any export of the image by name with i32 arguments; *result gets its i32 result.
  * For tools, tests and benchmarks; firmware uses the verbs above. */

@@ -151,6 +151,7 @@ int vsdk_call(const char *openid, int room_type, const char *payload) {
   return rc < 0 ? rc : result;
 }
 
+/* PCM sits at offset 0 of the I/O buffer (assembly/abi/exports.ts, "call audio"). */
 int vsdk_audio_in(const int16_t *pcm, int samples) {
   if (!pcm || samples < 0) return VSDK_E_ARG;
   lock();
@@ -162,7 +163,7 @@ int vsdk_audio_in(const int16_t *pcm, int samples) {
   if (rc == VSDK_OK) {
     memcpy(io, pcm, (size_t)samples * 2u);
     int32_t arg = samples;
-    rc = vsdk_engine_call(&engine, "vsdk_media_capture", 1, &arg, &result);
+    rc = vsdk_engine_call(&engine, "vsdk_audio_in", 1, &arg, &result);
   }
   unlock();
   return rc < 0 ? rc : result;
@@ -177,13 +178,15 @@ int vsdk_audio_out(int16_t *pcm, int max_samples) {
   int32_t result = 0;
   if (rc == VSDK_OK) {
     int32_t arg = (uint32_t)max_samples * 2u > cap ? (int32_t)(cap / 2u) : max_samples;
-    rc = vsdk_engine_call(&engine, "vsdk_media_playout", 1, &arg, &result);
+    rc = vsdk_engine_call(&engine, "vsdk_audio_out", 1, &arg, &result);
     if (rc == VSDK_OK && result > arg) rc = VSDK_E_IMAGE;
     if (rc == VSDK_OK && result > 0) memcpy(pcm, io, (size_t)result * 2u);
   }
   unlock();
   return rc < 0 ? rc : result;
 }
+
+int vsdk_audio_rate(void) { return call("vsdk_audio_rate", 0, NULL); }
 
 int vsdk_call_export(const char *name, int argc, const int32_t *argv, int32_t *result) {
   if (!name) return VSDK_E_ARG;
