@@ -1,0 +1,111 @@
+// The call flows of tests/node/cloud-device.test.ts, run against the posix device (the C runtime
+// on real wasm3 with the host shims and mbedTLS) instead of the Node host: it registers with and
+// calls through the real vendor cloud, which talks to the WeChat emulator (cloud/local-system.ts).
+// Only the phone user's behaviour is scripted.
+process.env.VSDK_LOG ??= "silent";
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startLocalSystem, type LocalSystem } from "../../cloud/local-system.js";
+import { DeviceClient } from "../node/helpers/device-client.js";
+import { PosixDevice } from "./posix-device.js";
+
+const OK = 0, CALLING = 2, RINGING = 3, TALKING = 5, ENDED = 7;
+let sys: LocalSystem;
+let dir: string;
+const devices: PosixDevice[] = [];
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), "vsdk-posix-cloud-"));
+  sys = await startLocalSystem({ cloud: { dataDir: join(dir, "cloud") }, emulator: { ringTimeoutMs: 3000 } });
+});
+after(async () => {
+  for (const d of devices) {
+    const code = await d.stop();
+    assert.equal(code, 0, "the device exits cleanly");
+  }
+  await sys.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function device(sn: string, openid: string): Promise<PosixDevice> {
+  const id = await sys.provision(sn);
+  const d = new PosixDevice({ storage: join(mkdtempSync(join(dir, "dev-")), "flash"), ca: sys.ca });
+  devices.push(d);
+  assert.equal(await d.provision({ sn, secret: id.secret, cloud: sys.cloud.url }), OK);
+  assert.equal(await d.init(), OK);
+  assert.equal(await d.setTimeouts(2, 60000, 60000), OK);
+  assert.equal(await d.start(), OK);
+  assert.equal(await d.register(), OK);
+  // The user authorises the device in the Mini Program with a fresh ticket from the cloud.
+  const client = new DeviceClient(sys.cloud.url, sn, id.secret, sys.ca);
+  const ticket = await client.get("/v1/device/ticket");
+  client.close();
+  const grant = await sys.emulatorCall("/emulator/grant", { openid, sn, model_id: "vsdk-model-1", sn_ticket: ticket.json.sn_ticket, device_name: "Doorbell" });
+  assert.equal(grant.errcode, 0);
+  return d;
+}
+
+test("the posix device registers with the cloud, which got WeChat's ticket for it", async () => {
+  const d = await device("SN-PX-1", "o_px_1");
+  const report = await d.deviceReport();
+  assert.equal(report.registered, 1);
+  assert.equal(report.device_id, "SN-PX-1");
+  assert.equal(report.model_id, "vsdk-model-1");
+  assert.equal(report.wxa_appid, sys.emulator.options.appid);
+  const stored = await sys.cloud.store.device("SN-PX-1");
+  assert.equal(stored?.registered_at, report.registered_at);
+});
+
+test("the posix device calls a user who answers, then hangs up (5, reason 1)", async () => {
+  const d = await device("SN-PX-2", "o_px_2");
+  await sys.emulatorCall("/emulator/users/o_px_2/script", { answer: "answer", after_ms: 200 });
+  assert.equal(await d.call("o_px_2", { payload: "px" }), OK);
+  const calling = await d.waitPhase(CALLING, 10000);
+  assert.match(calling.call_id, /^c_/);
+  assert.ok(calling.media && calling.media.relay_port > 0);
+  assert.equal((await d.waitPhase(TALKING, 10000)).state, 2);
+  assert.equal(await d.hangup(), OK);
+  const ended = await d.waitPhase(ENDED, 10000);
+  assert.deepEqual([ended.state, ended.reason], [5, 1]);
+  const call = await sys.cloud.store.call(calling.call_id);
+  assert.equal(call?.state, 5);
+  const room = await sys.emulatorCall(`/emulator/rooms/${call!.room_id}`);
+  assert.deepEqual(room.history.map((h: { state: number }) => h.state), [1, 2, 5]);
+});
+
+test("the posix device's call to a user who has not authorised it returns -9", async () => {
+  const d = await device("SN-PX-3", "o_px_3");
+  assert.equal(await d.call("o_px_nobody"), OK);
+  const e = await d.waitEvent((ev) => ev.name === "command" && ev.a === 3, 10000);
+  assert.equal(e.b, -9);
+  assert.equal((await d.callReport()).phase, ENDED);
+});
+
+test("a user calls the posix device, which answers; the user hangs up (5)", async () => {
+  const d = await device("SN-PX-4", "o_px_4");
+  const call = await sys.emulatorCall("/emulator/users/o_px_4/call", { sn: "SN-PX-4", model_id: "vsdk-model-1", room_type: "voice" });
+  assert.equal(call.push_errcode, 0);
+  await d.waitEvent((e) => e.name === "ring", 10000);
+  const ringing = await d.callReport();
+  assert.equal(ringing.phase, RINGING);
+  assert.equal(ringing.peer, "o_px_4");
+  assert.equal(await d.answer(), OK);
+  await d.waitPhase(TALKING, 10000);
+  assert.equal((await sys.emulatorCall(`/emulator/rooms/${call.roomid}`)).state, 2);
+  await sys.emulatorCall(`/emulator/rooms/${call.roomid}/hangup`, {});
+  const ended = await d.waitPhase(ENDED, 10000);
+  assert.deepEqual([ended.state, ended.reason], [5, 1]);
+});
+
+test("a user calls the posix device, which rejects (3, reason 11)", async () => {
+  const d = await device("SN-PX-5", "o_px_5");
+  const call = await sys.emulatorCall("/emulator/users/o_px_5/call", { sn: "SN-PX-5", model_id: "vsdk-model-1" });
+  await d.waitEvent((e) => e.name === "ring", 10000);
+  assert.equal(await d.reject(), OK);
+  assert.equal((await d.waitPhase(ENDED, 10000)).state, 3);
+  const room = await sys.emulatorCall(`/emulator/rooms/${call.roomid}`);
+  assert.deepEqual([room.state, room.reason], [3, 11]);
+});
