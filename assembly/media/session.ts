@@ -29,12 +29,12 @@ export const MEDIA_PCMA: i32 = 1;
 export const MEDIA_OPUS: i32 = 2;
 
 export const MAX_FRAME_SAMPLES: i32 = 960;   // 20 ms at 48 kHz, 60 ms at 16 kHz
-// The jitter buffer's memory is set once, for 32 Opus packets of 20 ms (640 ms); each call then
-// takes as many packets of its own size as fit (48 of G.711 at 20 ms, 10 of Opus at 60 ms).
-const JITTER_SIZING_CAPACITY: i32 = 32;
+// The jitter buffer's memory is set once, for 24 Opus packets of 20 ms (480 ms); each call then
+// takes as many packets of its own size as fit (36 of G.711 at 20 ms: 720 ms; 8 of Opus at 60 ms).
+const JITTER_SIZING_CAPACITY: i32 = 24;
 const JITTER_MAX_CAPACITY: i32 = 64;
 const JITTER_MIN_CAPACITY: i32 = 8;
-const PAYLOAD_SCRATCH: i32 = 1280;           // one jitter slot or one Opus packet we send
+const PAYLOAD_SCRATCH: i32 = 768;            // one jitter slot (Opus at 60 ms: 720 bytes)
 const MAX_PTIME_MS: i32 = 60;
 const SIZING_PTIME_MS: i32 = 20;
 
@@ -168,11 +168,10 @@ export function mediaCapture(pcm: usize, samples: i32, out: usize, cap: i32): i3
   const payload = out + <usize>RTP_FIXED_HEADER;
   let n: i32;
   if (s.codec == MEDIA_OPUS) {
-    // Encoded into scratch first: a failed encode must not leave half a packet in out.
-    const room = min(cap - RTP_FIXED_HEADER, PAYLOAD_SCRATCH);
-    const bytes = host_opus_encode(pcm, samples, s.pcmRate, s.scratch, room);
+    // Encoded straight into the packet; on failure out holds garbage, but the error says so.
+    const bytes = host_opus_encode(pcm, samples, s.pcmRate, payload, cap - RTP_FIXED_HEADER);
     if (bytes <= 0) return E_CODEC;
-    n = opusSend(s.tx, out, cap, s.scratch, bytes);
+    n = opusSend(s.tx, out, cap, payload, bytes);
   } else {
     if (cap < RTP_FIXED_HEADER + samples) return E_NOSPACE;
     // pcm and the payload may overlap when a host reuses one buffer: encode into scratch then.
