@@ -109,3 +109,39 @@ test("a user calls the posix device, which rejects (3, reason 11)", async () => 
   const room = await sys.emulatorCall(`/emulator/rooms/${call.roomid}`);
   assert.deepEqual([room.state, room.reason], [3, 11]);
 });
+
+// Power of one frequency in a signal (Goertzel), for telling two tones apart.
+function power(pcm: ArrayLike<number>, rate: number, hz: number): number {
+  const k = 2 * Math.cos((2 * Math.PI * hz) / rate);
+  let s1 = 0, s2 = 0;
+  for (let i = 0; i < pcm.length; i++) { const s0 = pcm[i] + k * s1 - s2; s2 = s1; s1 = s0; }
+  return s1 * s1 + s2 * s2 - k * s1 * s2;
+}
+
+test("audio both ways in a call: the phone's 440 Hz tone reaches the posix device's speaker, its 1 kHz tone reaches the phone", async () => {
+  const d = await device("SN-PX-6", "o_px_6");
+  await sys.emulatorCall("/emulator/users/o_px_6/script", { answer: "answer", after_ms: 100, speech: { tone_hz: 440 } });
+  assert.equal(await d.call("o_px_6"), OK);
+  const calling = await d.waitPhase(CALLING, 10000);
+  await d.waitPhase(TALKING, 10000);
+  assert.equal(await d.tone(1000, 100), OK);
+  await new Promise((r) => setTimeout(r, 2600));
+  const heard = await d.played();
+  assert.ok(heard.frames >= 90, `the device ran ${heard.frames} frames`);
+  // Skip the jitter buffer's start; the rest must be the phone's tone, not our own.
+  const tail = heard.pcm.subarray(Math.min(heard.pcm.length, heard.rate / 2));
+  assert.ok(tail.length >= heard.rate, `the speaker got ${tail.length} samples after the first 0.5 s`);
+  const p440 = power(tail, heard.rate, 440), p1000 = power(tail, heard.rate, 1000);
+  console.log(`device speaker: power at 440 Hz / 1 kHz = ${(p440 / Math.max(1, p1000)).toFixed(1)}`);
+  assert.ok(p440 > 20 * p1000, "the phone's 440 Hz dominates what the device plays");
+  assert.equal(await d.hangup(), OK);
+  await d.waitPhase(ENDED, 10000);
+  const call = await sys.cloud.store.call(calling.call_id);
+  const wav = Buffer.from(await (await fetch(`${sys.emulator.url}/emulator/rooms/${call!.room_id}/recording.wav`)).arrayBuffer());
+  const rec = new Int16Array(wav.buffer, wav.byteOffset + 44, (wav.length - 44) >> 1);
+  const rate = wav.readUInt32LE(24);
+  assert.ok(rec.length >= rate, `the phone recorded ${rec.length} samples`);
+  const q1000 = power(rec, rate, 1000), q440 = power(rec, rate, 440);
+  console.log(`phone recording: ${rec.length} samples at ${rate} Hz, power at 1 kHz / 440 Hz = ${(q1000 / Math.max(1, q440)).toFixed(1)}`);
+  assert.ok(q1000 > 20 * q440, "the device's 1 kHz dominates what the phone heard");
+});

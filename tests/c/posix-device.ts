@@ -76,6 +76,14 @@ export class PosixDevice extends EventEmitter {
   reject(): Promise<number> { return this.num("reject"); }
   cancel(): Promise<number> { return this.num("cancel"); }
   hangup(): Promise<number> { return this.num("hangup"); }
+  /** Plays a sine of `hz` into the microphone for `frames` 20 ms frames, recording the speaker. */
+  tone(hz: number, frames: number): Promise<number> { return this.num(`tone ${hz} ${frames}`); }
+  /** What the speaker got since the last tone() began. */
+  async played(): Promise<{ frames: number; rate: number; pcm: Int16Array }> {
+    const r = JSON.parse(await this.send("played")) as { frames: number; rate: number; pcm: string };
+    const bytes = Buffer.from(r.pcm, "base64");
+    return { frames: r.frames, rate: r.rate, pcm: new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length >> 1) };
+  }
   async stats(): Promise<{ heap_in_use: number; heap_peak: number; linear_memory_used: number; traps: number }> {
     return JSON.parse(await this.send("stats"));
   }

@@ -7,6 +7,12 @@
  *   report | device                      -> "= JSON" (the image's call or device report) or "= ERROR"
  *   stats                                -> "= {heap_in_use, heap_peak, linear_memory_used}"
  *   start                                -> "= 0": ticking begins (as the Node device's start())
+ *   tone HZ FRAMES                       -> "= 0": from now on, every 20 ms, one frame of a sine at
+ *                                           HZ goes to vsdk_audio_in and one frame is taken from
+ *                                           vsdk_audio_out, FRAMES times (the microphone and the
+ *                                           speaker of a talking call)
+ *   played                               -> "= {frames, rate, pcm}": what the speaker got so far,
+ *                                           pcm as base64 of 16-bit little-endian samples
  *   quit
  * Events are printed as they are raised, after the call into the image returned:
  *   "event KIND A B". */
@@ -19,6 +25,8 @@
 #include "vsdk.h"
 
 #define LINE_MAX_BYTES 4096
+#define PLAYED_MAX_SAMPLES (8000 * 10) /* 10 s at 8 kHz */
+#define FRAME_MAX_SAMPLES 960
 #define EVENT_RING 64
 
 static struct { int kind, a, b; } events[EVENT_RING];
@@ -26,6 +34,10 @@ static unsigned event_count, events_dropped;
 static const vsdk_platform_t *platform;
 static int ticking;
 static uint32_t last_tick;
+/* The microphone and the speaker during "tone". */
+static struct { int hz, frames_left, frames_done, rate; uint32_t phase, last_ms; } tone;
+static int16_t played[PLAYED_MAX_SAMPLES];
+static size_t played_samples;
 
 /* Runs inside the image: only records; printed once the image has returned. */
 static void on_event(void *arg, int kind, int a, int b) {
@@ -97,6 +109,45 @@ static int do_call(char *args) {
   return export_call("vsdk_signal_call", 6, argv);
 }
 
+/* A sine of integer math (the Bhaskara approximation), amplitude ~8000: enough for a tone test. */
+static int16_t sine_at(uint32_t phase16) {
+  int32_t x = (int32_t)(phase16 % 32768u) * 180 / 32768; /* degrees in the half period */
+  int32_t v = 4 * x * (180 - x) * 8000 / (40500 - x * (180 - x));
+  return (int16_t)(phase16 & 32768u ? -v : v);
+}
+
+/* One 20 ms frame each way, when the tone is on and a frame is due. */
+static void audio_frame(void) {
+  uint32_t t = (uint32_t)now();
+  if (tone.frames_left <= 0 || t - tone.last_ms < 20u) return;
+  tone.last_ms = t;
+  int samples = export_call("vsdk_media_frame_samples", 0, NULL);
+  if (samples <= 0 || samples > FRAME_MAX_SAMPLES) samples = tone.rate / 50;
+  int16_t frame[FRAME_MAX_SAMPLES];
+  uint32_t step = (uint32_t)((uint64_t)tone.hz * 65536u / (uint32_t)tone.rate);
+  for (int i = 0; i < samples; i++) { frame[i] = sine_at(tone.phase); tone.phase += step; }
+  vsdk_audio_in(frame, samples);
+  int got = vsdk_audio_out(frame, samples);
+  for (int i = 0; i < got && played_samples < PLAYED_MAX_SAMPLES; i++) played[played_samples++] = frame[i];
+  tone.frames_left--;
+  tone.frames_done++;
+}
+
+static void print_played(void) {
+  static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const uint8_t *bytes = (const uint8_t *)played;
+  size_t n = played_samples * 2;
+  printf("= {\"frames\":%d,\"rate\":%d,\"pcm\":\"", tone.frames_done, tone.rate);
+  for (size_t i = 0; i < n; i += 3) {
+    uint32_t v = (uint32_t)bytes[i] << 16 | (i + 1 < n ? (uint32_t)bytes[i + 1] << 8 : 0) | (i + 2 < n ? bytes[i + 2] : 0);
+    putchar(b64[v >> 18 & 63]);
+    putchar(b64[v >> 12 & 63]);
+    putchar(i + 1 < n ? b64[v >> 6 & 63] : '=');
+    putchar(i + 2 < n ? b64[v & 63] : '=');
+  }
+  printf("\"}\n");
+}
+
 /* Runs one command line; returns 0 to go on, 1 to quit. */
 static int command(char *line) {
   char *args = strchr(line, ' ');
@@ -120,6 +171,20 @@ static int command(char *line) {
     int32_t t[4] = { 0, 0, 0, 10000 };
     int n = args ? sscanf(args, "%d %d %d %d", &t[0], &t[1], &t[2], &t[3]) : 0;
     printf("= %d\n", n >= 3 ? export_call("vsdk_signal_set_timeouts", 4, t) : VSDK_E_ARG);
+  } else if (!strcmp(line, "tone")) {
+    int hz = 0, frames = 0;
+    if (!args || sscanf(args, "%d %d", &hz, &frames) != 2 || hz <= 0 || frames < 0) { printf("= %d\n", VSDK_E_ARG); return 0; }
+    int rate = vsdk_audio_rate();
+    if (rate <= 0) { printf("= %d\n", rate < 0 ? rate : VSDK_E_STATE); return 0; }
+    tone.hz = hz;
+    tone.rate = rate;
+    tone.frames_left = frames;
+    tone.frames_done = 0;
+    tone.last_ms = (uint32_t)now() - 20u;
+    played_samples = 0;
+    printf("= 0\n");
+  } else if (!strcmp(line, "played")) {
+    print_played();
   } else if (!strcmp(line, "stats")) {
     vsdk_stats_t s;
     vsdk_get_stats(&s);
@@ -164,6 +229,7 @@ int vsdk_device_stdio(const vsdk_platform_t *p, const uint8_t *image, uint32_t i
       last_tick = t;
       vsdk_tick(t);
     }
+    audio_frame();
     flush_events();
   }
   vsdk_deinit();
