@@ -7,6 +7,7 @@
 #include "image_file.h"
 #include "vsdk.h"
 #include "vsdk_posix.h"
+#include "vsdk_wx.h"
 
 static const char *images_dir, *release_image;
 static vsdk_posix_t *port;
@@ -213,6 +214,29 @@ static void api_checks_arguments(void) {
   free(good);
 }
 
+/* The WeChat-RTOS-shaped layer over the release image linked into "flash" (build/sdk_wasm.c). */
+static void wx_layer_maps_to_the_image(void) {
+  system("rm -rf test-wx-data");
+  vsdk_posix_t *wx_port = vsdk_posix_new("test-wx-data", NULL, 0);
+  CHECK_EQ(wx_init("wx0123456789abcdef", "model", "SN_WX", "test-wx-data", vsdk_posix_platform(wx_port), NULL, NULL), 0);
+  wx_registration_t reg = WX_DEVICE_REGISTERED;
+  /* Not provisioned yet: the image has no identity, so it cannot say. */
+  CHECK_EQ(wx_device_is_registered(&reg), VSDK_E_STATE);
+  CHECK_EQ(wx_device_is_registered(NULL), VSDK_E_ARG);
+  CHECK(vsdk_provision("{\"sn\":\"SN_WX\",\"secret\":\"0000000000000000000000000000000000000000000000000000000000000000\",\"cloud\":\"https://127.0.0.1:9\"}") >= 0);
+  int32_t now = 0, started = 0;
+  CHECK_EQ(vsdk_call_export("vsdk_device_init", 1, &now, &started), VSDK_OK);
+  CHECK_EQ(started, 0);
+  CHECK_EQ(wx_device_is_registered(&reg), 0);
+  CHECK_EQ(reg, WX_DEVICE_NOT_REGISTERED);
+  /* Calls before registration are refused by the image, with its code, and no request. */
+  CHECK_EQ(wx_cloudvoip_client_call(WX_ROOM_TYPE_VOICE, "me", "o_user", "", "p"), VSDK_E_NOT_REGISTERED);
+  CHECK_EQ(wx_cloudvoip_client_call((wx_room_type_t)5, "me", "o_user", "", "p"), VSDK_E_ARG);
+  CHECK_EQ(wx_cloudvoip_client_join("c_1", ""), VSDK_E_STATE);
+  vsdk_deinit();
+  vsdk_posix_free(wx_port);
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) { fprintf(stderr, "usage: test_images IMAGES_DIR RELEASE_WASM [case]\n"); return 2; }
   images_dir = argv[1];
@@ -225,6 +249,7 @@ int main(int argc, char **argv) {
     { "unknown_import_answers_unsupported", unknown_import_answers_unsupported },
     { "release_image_is_float_free_and_small", release_image_is_float_free_and_small },
     { "api_checks_arguments", api_checks_arguments },
+    { "wx_layer_maps_to_the_image", wx_layer_maps_to_the_image },
   };
   int rc = run_cases(cases, sizeof cases / sizeof cases[0], argc > 3 ? argv[3] : NULL);
   vsdk_posix_free(port);
