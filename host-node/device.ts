@@ -117,9 +117,10 @@ export class Device extends EventEmitter {
   cancel(): number { return this.x.vsdk_signal_cancel(nowMs()); }
   hangup(): number { return this.x.vsdk_signal_hangup(nowMs()); }
 
-  /** One tick, then the events it raised (delivered after the image returned). */
-  tick(): void {
-    this.x.vsdk_signal_tick(nowMs());
+  /** One tick, then the events it raised (delivered after the image returned). A test may
+   *  pass its own clock (ms, wrapping u32) to skip through backoff and timeouts. */
+  tick(now: number = nowMs()): void {
+    this.x.vsdk_signal_tick(now >>> 0);
     const batch = this.pending;
     this.pending = [];
     for (const e of batch) {
