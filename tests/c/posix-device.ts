@@ -9,6 +9,8 @@ import { createInterface } from "node:readline";
 import { EVENT_NAMES, type CallReport, type DeviceEvent, type DeviceReport, type Identity } from "../../host-node/device.js";
 import { repoRoot } from "../../host-node/paths.js";
 
+const E_BUSY = -1016;
+
 export const DEVICE_BINARY = process.env.VSDK_DEVICE ?? join(repoRoot, "build", "native", "ports", "posix", "vsdk-device");
 
 export class PosixDevice extends EventEmitter {
@@ -88,9 +90,17 @@ export class PosixDevice extends EventEmitter {
     return JSON.parse(await this.send("stats"));
   }
 
+  /** Registers; resolves with OK or the error the image reports. The Node Device issues its
+   * first request in the same JS turn as start(), before any tick; over stdio a tick may come
+   * first and put the clock request in flight, which makes register answer E_BUSY: retried. */
   async register(timeoutMs = 20000): Promise<number> {
     const waiting = this.waitEvent((e) => e.name === "registered", timeoutMs);
-    const r = await this.num("register");
+    const deadline = Date.now() + timeoutMs;
+    let r = await this.num("register");
+    while (r === E_BUSY && Date.now() < deadline) {
+      await new Promise((done) => setTimeout(done, 10));
+      r = await this.num("register");
+    }
     if (r !== 0) { waiting.catch(() => {}); return r; }
     return (await waiting).a;
   }
