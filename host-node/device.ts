@@ -107,6 +107,16 @@ export class Device extends EventEmitter {
     return e.a;
   }
 
+  /** A fresh device ticket from the cloud (for the user's authorisation), or the error code. */
+  async ticket(timeoutMs = 20000): Promise<string | number> {
+    const r = this.x.vsdk_device_ticket(nowMs());
+    if (r !== OK) return r;
+    const e = await this.waitEvent((ev) => ev.name === "command" && ev.a === 9, timeoutMs);
+    if (e.b !== OK) return e.b;
+    const n = this.x.vsdk_device_ticket_read(this.image.ioPtr, this.image.ioCapacity);
+    return n < 0 ? n : Buffer.from(this.image.readIo(n)).toString("utf8");
+  }
+
   call(openid: string, opts: { video?: boolean; payload?: string; customQuery?: string } = {}): number {
     const o = Buffer.from(openid, "utf8"), p = Buffer.from(opts.payload ?? "", "utf8"), q = Buffer.from(opts.customQuery ?? "", "utf8");
     this.image.writeIo(Buffer.concat([o, p, q]));

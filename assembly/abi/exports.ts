@@ -10,6 +10,7 @@ import { host_clock_ms } from "./imports";
 import { mediaStart, mediaStop, mediaFrameSamples, mediaCapture, mediaReceive, mediaPlayout, mediaStat } from "../media/session";
 import {
   apiDeviceProvision, apiDeviceInit, apiDeviceRegister, apiDeviceIsRegistered, apiDeviceReport, apiSignalTick, apiSignalCall,
+  apiDeviceTicket, apiDeviceTicketRead,
   apiSignalAnswer, apiSignalReject, apiSignalCancel, apiSignalHangup, apiSignalState, apiSignalReason, apiSignalPhase,
   apiSignalError, apiSignalReport, apiSignalMedia, apiSignalMediaHost, apiSignalSetTimeouts,
 } from "../signal/api";
@@ -119,6 +120,8 @@ export function vsdk_device_init(nowMs: u32): i32 { return apiDeviceInit(nowMs);
 export function vsdk_device_register(nowMs: u32): i32 { return apiDeviceRegister(nowMs); }
 export function vsdk_device_is_registered(): i32 { return apiDeviceIsRegistered(); }
 export function vsdk_device_report(out: usize, cap: i32): i32 { return apiDeviceReport(out, cap); }
+export function vsdk_device_ticket(nowMs: u32): i32 { return apiDeviceTicket(nowMs); }
+export function vsdk_device_ticket_read(out: usize, cap: i32): i32 { return apiDeviceTicketRead(out, cap); }
 // tick also moves the call's media: opens/closes the relay flow with the call and hands it the
 // packets that arrived (assembly/media/link.ts).
 export function vsdk_signal_tick(nowMs: u32): i32 { const r = apiSignalTick(nowMs); mediaLinkTick(nowMs); return r; }

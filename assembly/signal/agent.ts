@@ -15,7 +15,7 @@ import {
   callActive, callReset, callSetPhase, OPENID_MAX,
   PHASE_DIALING, PHASE_CALLING, PHASE_RINGING, PHASE_ANSWERING, DIRECTION_OUTGOING,
 } from "./call";
-import { COMMAND_TIME, COMMAND_REGISTER, COMMAND_CALL, COMMAND_ANSWER } from "./events";
+import { COMMAND_TIME, COMMAND_REGISTER, COMMAND_CALL, COMMAND_ANSWER, COMMAND_TICKET } from "./events";
 
 let timeFailures: i32 = 0;
 
@@ -42,6 +42,25 @@ export function agentRegister(now: u32): i32 {
   if (s.op != 0) return E_BUSY;
   commandQueue(s, COMMAND_REGISTER, now);
   return OK;
+}
+
+// Asks the cloud for a fresh device ticket (for wx.requestDeviceVoIP); EVENT_COMMAND reports
+// COMMAND_TICKET, then agentTicketRead copies it out.
+export function agentTicket(now: u32): i32 {
+  if (!agentReady()) return E_STATE;
+  const s = signal();
+  if (s.op != 0) return E_BUSY;
+  commandQueue(s, COMMAND_TICKET, now);
+  return OK;
+}
+
+export function agentTicketRead(out: usize, cap: i32): i32 {
+  if (!agentReady()) return E_STATE;
+  const s = signal();
+  if (s.ticketLen == 0) return E_STATE;
+  if (s.ticketLen > cap) return E_NOSPACE;
+  memory.copy(out, s.ticket, <usize>s.ticketLen);
+  return s.ticketLen;
 }
 
 // Calls a user. openid, payload and custom query are consecutive UTF-8 strings at p.

@@ -4,7 +4,7 @@ import { E_STATE } from "../abi/errors";
 import { identityProvision, identityLoaded } from "../device/identity";
 import { registrationStatus } from "../device/registration";
 import { signal, signalPlaced } from "./context";
-import { agentInit, agentRegister, agentCall, agentAnswer, agentReject, agentCancel, agentEnd, agentTick, agentSetTimeouts } from "./agent";
+import { agentTicket, agentTicketRead, agentInit, agentRegister, agentCall, agentAnswer, agentReject, agentCancel, agentEnd, agentTick, agentSetTimeouts } from "./agent";
 import { callReport, deviceReport, mediaField, mediaHost } from "./report";
 
 export function apiDeviceProvision(ptr: usize, len: i32): i32 { return identityProvision(ptr, len); }
@@ -12,6 +12,8 @@ export function apiDeviceInit(now: u32): i32 { return agentInit(now); }
 export function apiDeviceRegister(now: u32): i32 { return agentRegister(now); }
 export function apiDeviceIsRegistered(): i32 { return identityLoaded() ? registrationStatus() : E_STATE; }
 export function apiDeviceReport(out: usize, cap: i32): i32 { return identityLoaded() ? deviceReport(out, cap) : E_STATE; }
+export function apiDeviceTicket(now: u32): i32 { return agentTicket(now); }
+export function apiDeviceTicketRead(out: usize, cap: i32): i32 { return agentTicketRead(out, cap); }
 export function apiSignalTick(now: u32): i32 { return agentTick(now); }
 export function apiSignalCall(now: u32, roomType: i32, ptr: usize, openidLen: i32, payloadLen: i32, queryLen: i32): i32 {
   return agentCall(now, roomType, ptr, openidLen, payloadLen, queryLen);

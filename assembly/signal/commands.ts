@@ -2,13 +2,13 @@
 // hang-up, cancel, busy. Each is built when it is sent (so a retry is signed afresh), and its
 // answer moves the call. Network failures are retried with backoff for commands that are safe to
 // repeat; a new call is not (it could ring the user twice), so it fails instead.
-import { OK, E_AUTH, E_PROTOCOL, E_STATE, E_BUSY, E_MALFORMED, E_AGAIN, E_IO, E_TIMEOUT } from "../abi/errors";
+import { OK, E_AUTH, E_PROTOCOL, E_STATE, E_BUSY, E_MALFORMED, E_AGAIN, E_IO, E_TIMEOUT, E_NOSPACE } from "../abi/errors";
 import { host_event } from "../abi/imports";
 import { jsonGet, jsonInt, jsonError, jsonIsNull, jsonValueEnd, jsonString } from "../net/json";
 import { jsonWriteKey, jsonWriteString } from "../net/json-writer";
 import { equalsAscii } from "../net/writer";
 import { registrationSave } from "../device/registration";
-import { Signal, signal } from "./context";
+import { Signal, signal, TICKET_MAX } from "./context";
 import { clockSync } from "./clock";
 import { backoffDelay } from "./backoff";
 import { pathBegin, sendRequest } from "./request";
@@ -21,7 +21,7 @@ import {
 import {
   EVENT_LINK, EVENT_REGISTERED, EVENT_CALL_STATE, EVENT_MEDIA, EVENT_COMMAND, EVENT_BUSY_SENT,
   COMMAND_TIME, COMMAND_REGISTER, COMMAND_CALL, COMMAND_ANSWER, COMMAND_REJECT, COMMAND_HANGUP,
-  COMMAND_CANCEL, COMMAND_BUSY,
+  COMMAND_CANCEL, COMMAND_BUSY, COMMAND_TICKET,
 } from "./events";
 
 const MAX_ATTEMPTS: i32 = 6;
@@ -38,6 +38,7 @@ function endpoint(s: Signal, op: i32): void {
   const p = pathBegin(s.path);
   if (op == COMMAND_TIME) { p.ascii("/v1/time"); return; }
   if (op == COMMAND_REGISTER) { p.ascii("/v1/device/register"); return; }
+  if (op == COMMAND_TICKET) { p.ascii("/v1/device/ticket"); return; }
   if (op == COMMAND_CALL) { p.ascii("/v1/calls"); return; }
   p.ascii("/v1/calls/");
   if (op == COMMAND_BUSY) p.bytes(s.busyId, s.busyIdLen);
@@ -66,10 +67,11 @@ function send(s: Signal, now: u32): i32 {
     jsonWriteKey(b, "custom_query");
     jsonWriteString(b, s.query, s.queryLen);
     b.byte(0x7d);
-  } else if (op != COMMAND_TIME) {
+  } else if (op != COMMAND_TIME && op != COMMAND_TICKET) {
     b.ascii("{}");
   }
-  return sendRequest(s.command, op == COMMAND_TIME ? "GET" : "POST", s.path, b, op != COMMAND_TIME, now, s.requestTimeoutMs);
+  const get = op == COMMAND_TIME || op == COMMAND_TICKET;
+  return sendRequest(s.command, get ? "GET" : "POST", s.path, b, op != COMMAND_TIME, now, s.requestTimeoutMs);
 }
 
 // Worth repeating: the network failed or the cloud is briefly unavailable, and the command is
@@ -174,9 +176,13 @@ function success(s: Signal, body: usize, end: usize, now: u32): i32 {
   }
   if (op == COMMAND_REGISTER) {
     const r = registrationSave(body, end);
-    if (r == OK) s.registered = true;
+    if (r == OK) {
+      s.registered = true;
+      takeTicket(s, body, end);
+    }
     return r == E_MALFORMED ? E_PROTOCOL : r;
   }
+  if (op == COMMAND_TICKET) return takeTicket(s, body, end);
   if (op == COMMAND_BUSY) return OK;
   if (op == COMMAND_CALL) {
     const idAt = jsonGet(body, end, "call_id");
@@ -214,6 +220,18 @@ function success(s: Signal, body: usize, end: usize, now: u32): i32 {
   }
   if (c.hasMedia && !hadMedia) host_event(EVENT_MEDIA, c.relayPort, c.payloadType);
   emitState(c);
+  return OK;
+}
+
+// Keeps the answer's sn_ticket for the host (a user authorises the device with it). Returns OK,
+// E_PROTOCOL when it is missing, E_NOSPACE when it is longer than TICKET_MAX.
+function takeTicket(s: Signal, body: usize, end: usize): i32 {
+  const n = jsonString(jsonGet(body, end, "sn_ticket"), end, s.ticket, TICKET_MAX);
+  if (n <= 0) {
+    s.ticketLen = 0;
+    return n == E_NOSPACE ? E_NOSPACE : E_PROTOCOL;
+  }
+  s.ticketLen = n;
   return OK;
 }
 

@@ -17,6 +17,7 @@ export const BODY_CAP: i32 = 512;
 export const PATH_CAP: i32 = 192;
 export const PAYLOAD_MAX: i32 = 192;
 export const QUERY_MAX: i32 = 128;
+export const TICKET_MAX: i32 = 128;
 
 @unmanaged
 export class Signal {
@@ -44,6 +45,10 @@ export class Signal {
   endByTimeout: bool = false;
   // Set when hang-up is asked while another command for the call is in flight.
   endRequested: bool = false;
+
+  // The last device ticket (sn_ticket) for a user's authorisation, from register or ticket.
+  ticket: usize = 0;
+  ticketLen: i32 = 0;
 
   // A second caller to turn away while in a call.
   busyId: usize = 0;
@@ -78,7 +83,7 @@ export function signalPlace(): bool {
   const bodyBuf = arenaAlloc(BODY_CAP);
   const pathBuf = arenaAlloc(PATH_CAP);
   const signBuf = arenaAlloc(SIGNER_BYTES);
-  const fields = arenaAlloc(PAYLOAD_MAX + QUERY_MAX + CALL_ID_MAX);
+  const fields = arenaAlloc(PAYLOAD_MAX + QUERY_MAX + CALL_ID_MAX + TICKET_MAX);
   const call = callPlace();
   if (at == 0 || command == null || events == null || bodyBuf == 0 || pathBuf == 0 || signBuf == 0 || fields == 0 || call == null) return false;
   const body = Writer.place(bodyBuf, BODY_CAP);
@@ -93,6 +98,7 @@ export function signalPlace(): bool {
   s.payload = fields;
   s.query = fields + <usize>PAYLOAD_MAX;
   s.busyId = fields + <usize>(PAYLOAD_MAX + QUERY_MAX);
+  s.ticket = s.busyId + <usize>CALL_ID_MAX;
   s.waitSeconds = 25;
   s.needTime = true;
   s.callTimeoutMs = 60000;

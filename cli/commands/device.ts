@@ -8,6 +8,7 @@ A simulated device: build/sdk.wasm in the Node host, its flash a folder of key-v
                                                the JSON \`vsdk provision\` prints, plus --cloud)
   register                                     register with the cloud (once per device)
   status                                       is_registered (from storage) and the registration
+  ticket                                       a fresh device ticket for a user's authorisation
   call OPENID [--payload P] [--query Q] [--hangup-after S]
                                                call a user; hang up after S seconds of talk
   listen [--answer | --reject] [--hangup-after S] [--calls N]
@@ -70,6 +71,13 @@ export const device: Command = {
       const r = await d.register(60000);
       if (r !== 0) return fail("register", r);
       say("registered", { ...d.deviceReport() });
+      d.stop();
+      return 0;
+    }
+    if (verb === "ticket") {
+      const t = await d.ticket(60000);
+      if (typeof t === "number") return fail("ticket", t);
+      say("ticket", { sn_ticket: t });
       d.stop();
       return 0;
     }

@@ -80,3 +80,9 @@ test("vsdk device listen --answer answers a ring and reports the user's hang-up"
   assert.match(r.out, /ring \(voice\) from o_ring/);
   assert.match(r.out, /call over .*"state":5/);
 });
+
+test("vsdk device ticket prints a fresh ticket", async () => {
+  const r = await vsdk(["ticket", "--json"]);
+  assert.equal(r.code, 0, r.out);
+  assert.match(JSON.parse(r.out.trim().split("\n").pop()!).sn_ticket, /^tkt_\d+$/);
+});

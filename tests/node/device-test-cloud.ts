@@ -52,6 +52,7 @@ export class TestCloud {
   registerErrcode = 0;
   maxEvents = 16;         // events per answer, as cloud/ sends at most
   registeredAt = 1764000000;
+  tickets = 0;
   modelId = "MODEL_T";
   calls = new Map<string, { state: number; sn: string }>();
   private callCounter = 0;
@@ -160,6 +161,10 @@ export class TestCloud {
       if (this.registerErrcode) { reply(502, { error: "wechat", errcode: this.registerErrcode, errmsg: "test" }); return; }
       reply(200, { device_id: this.sn, model_id: this.modelId, wxa_appid: "wx0123456789abcdef", sn_ticket: "t",
         ticket_expires_in: 300, registered_at: this.registeredAt });
+      return;
+    }
+    if (req.method === "GET" && url.pathname === "/v1/device/ticket") {
+      reply(200, { sn_ticket: `tkt_${++this.tickets}`, ticket_expires_in: 300 });
       return;
     }
     if (req.method === "GET" && url.pathname === "/v1/device/events") {

@@ -61,6 +61,17 @@ test("registers over TLS with signed requests and answers is_registered from sto
   await done(r);
 });
 
+test("the device fetches a fresh ticket for a user's authorisation; register's ticket is kept too", async () => {
+  const r = await setup("SN_TICKET");
+  const n = r.device.image.exports.vsdk_device_ticket_read(r.device.image.ioPtr, 64);
+  assert.equal(Buffer.from(r.device.image.readIo(n)).toString(), "t", "the ticket from the registration answer");
+  assert.equal(await r.device.ticket(), "tkt_1");
+  assert.equal(await r.device.ticket(), "tkt_2");
+  assert.equal(r.cloud.requests("/v1/device/ticket").every((l) => l.status === 200 && l.method === "GET"), true);
+  assert.equal(r.device.image.exports.vsdk_device_ticket_read(r.device.image.ioPtr, 3), -1005);
+  await done(r);
+});
+
 test("a WeChat refusal of registration surfaces as the negated errcode", async () => {
   const r = await setup("SN_REG_ERR", false);
   r.cloud.registerErrcode = 9800003;
