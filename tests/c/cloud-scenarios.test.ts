@@ -5,12 +5,13 @@
 process.env.VSDK_LOG ??= "silent";
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLocalSystem, type LocalSystem } from "../../cloud/local-system.js";
 import { DeviceClient } from "../node/helpers/device-client.js";
-import { PosixDevice } from "./posix-device.js";
+import { DEVICE_BINARY, PosixDevice } from "./posix-device.js";
 
 const OK = 0, CALLING = 2, RINGING = 3, TALKING = 5, ENDED = 7;
 let sys: LocalSystem;
@@ -144,4 +145,60 @@ test("audio both ways in a call: the phone's 440 Hz tone reaches the posix devic
   const q1000 = power(rec, rate, 1000), q440 = power(rec, rate, 440);
   console.log(`phone recording: ${rec.length} samples at ${rate} Hz, power at 1 kHz / 440 Hz = ${(q1000 / Math.max(1, q440)).toFixed(1)}`);
   assert.ok(q1000 > 20 * q440, "the device's 1 kHz dominates what the phone heard");
+});
+
+// vsdk-device takes the verbs and options of `vsdk device` (cli/commands/device.ts).
+function runDevice(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(DEVICE_BINARY, args);
+    let out = "";
+    child.stdout.on("data", (d) => { out += String(d); });
+    child.stderr.on("data", (d) => { out += String(d); });
+    child.on("exit", (code) => resolve({ code, out }));
+  });
+}
+
+function wavOf(pcm: Int16Array, rate: number): Buffer {
+  const b = Buffer.alloc(44 + pcm.length * 2);
+  b.write("RIFF", 0); b.writeUInt32LE(36 + pcm.length * 2, 4); b.write("WAVEfmt ", 8);
+  b.writeUInt32LE(16, 16); b.writeUInt16LE(1, 20); b.writeUInt16LE(1, 22); b.writeUInt32LE(rate, 24);
+  b.writeUInt32LE(rate * 2, 28); b.writeUInt16LE(2, 32); b.writeUInt16LE(16, 34); b.write("data", 36);
+  b.writeUInt32LE(pcm.length * 2, 40);
+  for (let i = 0; i < pcm.length; i++) b.writeInt16LE(pcm[i], 44 + 2 * i);
+  return b;
+}
+
+test("the vsdk-device command, with `vsdk device`'s verbs and options: provision, register, status, call with WAV audio", async () => {
+  const sn = "SN-PX-CLI", openid = "o_px_cli";
+  const id = await sys.provision(sn);
+  const storage = join(mkdtempSync(join(dir, "cli-")), "flash");
+  const caFile = join(dir, "cli-ca.pem");
+  writeFileSync(caFile, sys.ca);
+  const common = ["--storage", storage, "--ca", caFile, "--json"];
+  const p = await runDevice(["provision", "--sn", sn, "--secret", id.secret, "--cloud", sys.cloud.url, ...common]);
+  assert.equal(p.code, 0, p.out);
+  const r = await runDevice(["register", "--wait", "2", ...common]);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /"what":"registered".*"registered":1/);
+  const s = await runDevice(["status", ...common]);
+  assert.equal(s.code, 0, s.out);
+  // The user authorises the device, then answers its call and speaks 440 Hz; the device's
+  // microphone is a 1 kHz WAV and its speaker a WAV file.
+  const client = new DeviceClient(sys.cloud.url, sn, id.secret, sys.ca);
+  const ticket = await client.get("/v1/device/ticket");
+  client.close();
+  assert.equal((await sys.emulatorCall("/emulator/grant", { openid, sn, model_id: "vsdk-model-1", sn_ticket: ticket.json.sn_ticket, device_name: "Doorbell" })).errcode, 0);
+  await sys.emulatorCall(`/emulator/users/${openid}/script`, { answer: "answer", after_ms: 100, speech: { tone_hz: 440 } });
+  const mic = new Int16Array(8000 * 3);
+  for (let i = 0; i < mic.length; i++) mic[i] = Math.round(8000 * Math.sin((2 * Math.PI * 1000 * i) / 8000));
+  const micFile = join(dir, "mic.wav"), speakerFile = join(dir, "speaker.wav");
+  writeFileSync(micFile, wavOf(mic, 8000));
+  const c = await runDevice(["call", openid, "--payload", "cli", "--hangup-after", "2", "--in", micFile, "--out", speakerFile, "--wait", "2", ...common]);
+  assert.equal(c.code, 0, c.out);
+  assert.match(c.out, /"what":"call over","state":5,"reason":1,"error":0/);
+  const heard = readFileSync(speakerFile);
+  const rate = heard.readUInt32LE(24);
+  const pcm = new Int16Array(heard.buffer, heard.byteOffset + 44, (heard.length - 44) >> 1).subarray(rate / 2);
+  assert.ok(pcm.length >= rate, `the speaker file holds ${pcm.length} samples after the first 0.5 s`);
+  assert.ok(power(pcm, rate, 440) > 20 * power(pcm, rate, 1000), "the speaker file holds the phone's 440 Hz");
 });
