@@ -19,6 +19,15 @@ import { COMMAND_TIME, COMMAND_REGISTER, COMMAND_CALL, COMMAND_ANSWER, COMMAND_T
 
 let timeFailures: i32 = 0;
 
+// Queues a command, or lets it wait behind the time request a device makes at start (so a host
+// may register or call right after init). E_BUSY when another command is in progress.
+function queue(now: u32, op: i32): i32 {
+  const s = signal();
+  if (s.op == 0) { commandQueue(s, op, now); return OK; }
+  if (s.op == COMMAND_TIME && s.deferredOp == 0) { s.deferredOp = op; return OK; }
+  return E_BUSY;
+}
+
 // Loads identity, registration and the event position, and places the signalling state.
 // Returns OK, E_NOT_REGISTERED when no identity was provisioned, E_STORAGE_CORRUPT, E_NOSPACE.
 export function agentInit(now: u32): i32 {
@@ -38,20 +47,14 @@ export function agentReady(): bool { return signalPlaced() && identityLoaded(); 
 // Asks the cloud to register the device; EVENT_REGISTERED reports the result.
 export function agentRegister(now: u32): i32 {
   if (!agentReady()) return E_STATE;
-  const s = signal();
-  if (s.op != 0) return E_BUSY;
-  commandQueue(s, COMMAND_REGISTER, now);
-  return OK;
+  return queue(now, COMMAND_REGISTER);
 }
 
 // Asks the cloud for a fresh device ticket (for wx.requestDeviceVoIP); EVENT_COMMAND reports
 // COMMAND_TICKET, then agentTicketRead copies it out.
 export function agentTicket(now: u32): i32 {
   if (!agentReady()) return E_STATE;
-  const s = signal();
-  if (s.op != 0) return E_BUSY;
-  commandQueue(s, COMMAND_TICKET, now);
-  return OK;
+  return queue(now, COMMAND_TICKET);
 }
 
 export function agentTicketRead(out: usize, cap: i32): i32 {
@@ -70,7 +73,7 @@ export function agentCall(now: u32, roomType: i32, p: usize, openidLen: i32, pay
   if (!s.registered) return E_NOT_REGISTERED;
   if (roomType < 0 || roomType > 1 || openidLen <= 0 || openidLen > OPENID_MAX || payloadLen < 0 || payloadLen > PAYLOAD_MAX ||
       queryLen < 0 || queryLen > QUERY_MAX) return E_ARG;
-  if (callActive(s.call) || s.op != 0) return E_BUSY;
+  if (callActive(s.call) || (s.op != 0 && !(s.op == COMMAND_TIME && s.deferredOp == 0))) return E_BUSY;
   const c = s.call;
   callReset(c, DIRECTION_OUTGOING, now);
   c.roomType = roomType;
@@ -83,8 +86,7 @@ export function agentCall(now: u32, roomType: i32, p: usize, openidLen: i32, pay
   s.endByTimeout = false;
   s.endRequested = false;
   callSetPhase(c, PHASE_DIALING, now);
-  commandQueue(s, COMMAND_CALL, now);
-  return OK;
+  return queue(now, COMMAND_CALL);
 }
 
 export function agentAnswer(now: u32): i32 {

@@ -395,3 +395,21 @@ test("memory in use stays flat over 100 calls", async () => {
   process.stdout.write(`# image memory in use: registered ${atStart}, after call 1 ${before}, after call 100 ${r.device.memoryUsed} bytes\n`);
   await done(r);
 });
+
+test("register, ticket and call are accepted right after init, while the time request is in flight", async () => {
+  const r = await setup("SN_EARLY", false);
+  r.device.stop();
+  const d = new Device({ storage: r.device.options.storage, ca: cert.cert });
+  running.push({ cloud: r.cloud, device: d });
+  const from = r.cloud.log.length;
+  assert.equal(d.init(), OK);
+  d.tick(); // the first tick sends GET /v1/time
+  assert.equal(d.image.exports.vsdk_device_register(Number(process.hrtime.bigint() / 1_000_000n) >>> 0), OK);
+  d.start();
+  const e = await d.waitEvent((ev) => ev.name === "registered");
+  assert.equal(e.a, OK);
+  assert.deepEqual(r.cloud.log.slice(from).map((l) => l.path.split("?")[0]).filter((p) => p !== "/v1/device/events"),
+    ["/v1/time", "/v1/device/register"], "the time first, then register, with no E_BUSY in between");
+  d.stop();
+  await r.cloud.stop();
+});
