@@ -139,3 +139,39 @@ test("the device cancels while the user's phone rings (4)", async () => {
   assert.equal(ended.state, 4);
   assert.equal((await sys.cloud.store.call(c.call_id))?.state, 4);
 });
+
+test("figures: signalling latencies on loopback over the real cloud (printed, not asserted)", async () => {
+  const t0 = Date.now();
+  const d = await device("SN-DC-FIG", "o_dc_fig");
+  const setupMs = Date.now() - t0;
+  await sys.emulatorCall("/emulator/users/o_dc_fig/script", { answer: "answer", after_ms: 0 });
+  const toCalling: number[] = [], toTalking: number[] = [], hangup: number[] = [], remoteEnd: number[] = [], ring: number[] = [];
+  const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
+  for (let i = 0; i < 10; i++) {
+    let t = Date.now();
+    const answered = d.waitEvent((e) => e.name === "command" && e.a === 3, 10000);
+    assert.equal(d.call("o_dc_fig"), OK);
+    toCalling.push((await answered).at - t);
+    await d.waitPhase(TALKING, 10000);
+    toTalking.push(Date.now() - t);
+    t = Date.now();
+    assert.equal(d.hangup(), OK);
+    await d.waitPhase(ENDED, 10000);
+    hangup.push(Date.now() - t);
+    // The user calls, the device answers at once, the user hangs up.
+    t = Date.now();
+    const call = await sys.emulatorCall("/emulator/users/o_dc_fig/call", { sn: "SN-DC-FIG", model_id: "vsdk-model-1", room_type: "voice" });
+    await d.waitPhase(RINGING, 10000);
+    ring.push(Date.now() - t);
+    assert.equal(d.answer(), OK);
+    await d.waitPhase(TALKING, 10000);
+    t = Date.now();
+    await sys.emulatorCall(`/emulator/rooms/${call.roomid}/hangup`, {});
+    await d.waitPhase(ENDED, 10000);
+    remoteEnd.push(Date.now() - t);
+  }
+  process.stdout.write(`# signalling on loopback (median of 10, ms): provision+register+ticket+grant ${setupMs}; ` +
+    `call -> the cloud's answer (state 1, media) ${median(toCalling)}; call -> talking (user answers at once) ${median(toTalking)}; ` +
+    `device hang-up -> ended ${median(hangup)}; user's callDevice -> device rings ${median(ring)}; ` +
+    `user's hang-up -> device ended ${median(remoteEnd)}\n`);
+});
