@@ -36,7 +36,7 @@ export const MIN_CAPACITY: i32 = 4;
 export const MAX_CAPACITY: i32 = 128;
 const OPUS_MAX_KBPS: i32 = 96;         // the slot size cap for Opus: 240 bytes per 20 ms
 const QUANTILE_PCT: i32 = 97;          // the spread up to this quantile sets the cost of lateness
-const LATE_COST_MS_PER_PCT: i32 = 2;  // one percent of packets late weighs like this much delay,
+const LATE_COST_MS_PER_PCT: i32 = 3;  // one percent of packets late weighs like this much delay,
 const LATE_COST_SPREAD_DIVISOR: i32 = 4; // plus the delay spread divided by this
 const HYSTERESIS_PACKETS: i32 = 4;    // stepping down must gain more than this many late packets cost
 const HYSTERESIS_MS: i32 = 6;         // a neighbouring delay must be this much cheaper to move
@@ -219,8 +219,9 @@ function keepOriginNear(jb: JitterBuffer): void {
   jb.refMs += <u32>stepMs;
 }
 
-// The head slot leaves the ring (played, skipped or dropped): the next packet becomes due.
-function advance(jb: JitterBuffer, played: bool): void {
+// The head slot leaves the ring (played, skipped or dropped): the next packet becomes due. The
+// playout clock moves a frame with it, unless that frame's time was already spent (starvation).
+function advance(jb: JitterBuffer, played: bool, moveClock: bool = true): void {
   const m = metaAt(jb, jb.head);
   if (load<u16>(m, 6) != 0) {
     store<u16>(m, 0, 6);
@@ -229,8 +230,17 @@ function advance(jb: JitterBuffer, played: bool): void {
   jb.playedMask = (jb.playedMask << 1) | (played ? 1 : 0);
   jb.nextSeq = (jb.nextSeq + 1) & 0xffff;
   jb.head = jb.head + 1 == jb.capacity ? 0 : jb.head + 1;
-  jb.playTs += <u32>jb.frameTs;
+  if (moveClock) jb.playTs += <u32>jb.frameTs;
   jb.highAhead = jb.buffered == 0 ? -1 : jb.highAhead - 1;
+}
+
+// Slots from the head to the first packet held (1..highAhead), when the head itself is missing.
+function firstHeldAhead(jb: JitterBuffer): i32 {
+  for (let i = 1; i <= jb.highAhead; i++) {
+    const s = slotAt(jb, i);
+    if (slotLen(jb, s) != 0 && slotSeq(jb, s) == ((jb.nextSeq + <u32>i) & 0xffff)) return i;
+  }
+  return 0;
 }
 
 @inline function headPresent(jb: JitterBuffer): bool {
@@ -372,7 +382,7 @@ function starve(jb: JitterBuffer, out: usize): i32 {
 // Time-scaling thresholds, relative to the target delay (tuned on bench/jitter.ts's traces).
 const GROW_BELOW_MS: i32 = 10;         // insert a frame when the delay is this far below target
 const SHRINK_SUSTAIN_TICKS: i32 = 25;
-const WAIT_MAX_MS: i32 = 80;          // wait this far above target for a late packet, no further
+const WAIT_MAX_MS: i32 = 20;          // wait this far above target for a late packet, no further
  // excess kept this long is removed by dropping a packet
 
 // One playout tick: what to play at `now`. Copies a payload to `out` (cap bytes, at least the
@@ -393,42 +403,52 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
   jb.delayMs = excess + goal;
   if (excess >= jb.ptimeMs) jb.excessTicks++; else jb.excessTicks = 0;
 
-  // Packets behind the playout clock (it ran on while starved) are too late to play.
-  while (headPresent(jb) && tsAhead(jb.playTs, slotTs(jb, jb.head)) < -(jb.frameTs >> 1)) {
-    const keepTs = jb.playTs;
-    jb.dropped++;
-    advance(jb, false);
-    jb.playTs = keepTs;
-  }
-  if (headPresent(jb)) {
-    const ts = slotTs(jb, jb.head);
-    if (tsAhead(jb.playTs, ts) > (jb.frameTs >> 1)) return talkspurtStart(jb, now, ts, out);
-    if (excess < -GROW_BELOW_MS) {
-      jb.inserted++;
-      return conceal(jb, out);
+  for (;;) {
+    // Packets behind the playout clock (it ran on while starved) are too late to play.
+    while (headPresent(jb) && tsAhead(jb.playTs, slotTs(jb, jb.head)) < -(jb.frameTs >> 1)) {
+      jb.dropped++;
+      advance(jb, false, false);
     }
-    if (jb.excessTicks >= SHRINK_SUSTAIN_TICKS) {
+    if (headPresent(jb)) {
+      const ts = slotTs(jb, jb.head);
+      if (tsAhead(jb.playTs, ts) > (jb.frameTs >> 1)) return talkspurtStart(jb, now, ts, out);
+      if (excess < -GROW_BELOW_MS) {
+        jb.inserted++;
+        return conceal(jb, out);
+      }
+      if (jb.excessTicks < SHRINK_SUSTAIN_TICKS) return playHead(jb, out);
       // No silence or loss came along to shrink for free: let one packet go.
       jb.dropped++;
       jb.excessTicks = 0;
       advance(jb, false);
       excess -= jb.ptimeMs;
       if (headPresent(jb) && tsAhead(jb.playTs, slotTs(jb, jb.head)) <= (jb.frameTs >> 1)) return playHead(jb, out);
-    } else {
-      return playHead(jb, out);
+    }
+    if (jb.buffered == 0) {
+      // Nothing buffered at all: the network stalled, the packet is lost, or a talkspurt ended.
+      // Waiting costs nothing in the last case and saves the packet in the first; the sequence
+      // stays put, so nothing is counted lost before a later packet proves it. Waiting stops
+      // WAIT_MAX_MS above target (one frame: enough for a packet that is just late; longer
+      // waits were measured to cost more delay than they save): then the playout clock runs on
+      // (the sequence stays, a talkspurt gap may be all this is) and whatever turns up behind
+      // it is late.
+      if (excess >= WAIT_MAX_MS) jb.playTs += <u32>jb.frameTs;
+      return starve(jb, out);
+    }
+    // The head is missing and a later packet is here. Missing frames whose time the playout
+    // clock already spent (it ran on while starved) are let go without using this tick.
+    const held = firstHeldAhead(jb);
+    const headTs = slotTs(jb, slotAt(jb, held)) - <u32>(held * jb.frameTs);
+    const passed = tsAhead(headTs, jb.playTs);
+    if (passed <= (jb.frameTs >> 1)) break;
+    let frames = min(held, (passed + (jb.frameTs >> 1)) / jb.frameTs);
+    while (frames-- > 0) {
+      jb.lost++;
+      advance(jb, false, false);
     }
   }
-  if (jb.buffered == 0) {
-    // Nothing buffered at all: the network stalled, the packet is lost, or a talkspurt ended.
-    // Waiting costs nothing in the last case and saves the packet in the first; the sequence
-    // stays put, so nothing is counted lost before a later packet proves it.
-    // Waiting stops at WAIT_MAX_MS above target: then the playout clock runs on (the sequence
-    // stays, a talkspurt gap may be all this is) and whatever turns up behind it is late.
-    if (excess >= WAIT_MAX_MS) jb.playTs += <u32>jb.frameTs;
-    return starve(jb, out);
-  }
-  // A later packet is here, so the due one is lost (or too late to wait for). Skip missing
-  // frames for free while the delay is above target, then play or conceal.
+  // The due frame is lost (or too late to wait for). Skip missing frames for free while the
+  // delay is above target, then play or conceal.
   let skips = excess / jb.ptimeMs;
   while (true) {
     jb.lost++;
