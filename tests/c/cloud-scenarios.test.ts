@@ -6,10 +6,12 @@ process.env.VSDK_LOG ??= "silent";
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLocalSystem, type LocalSystem } from "../../cloud/local-system.js";
+import { repoRoot } from "../../host-node/paths.js";
 import { DeviceClient } from "../node/helpers/device-client.js";
 import { DEVICE_BINARY, PosixDevice } from "./posix-device.js";
 
@@ -168,7 +170,7 @@ function wavOf(pcm: Int16Array, rate: number): Buffer {
   return b;
 }
 
-test("the vsdk-device command, with `vsdk device`'s verbs and options: provision, register, status, call with WAV audio", async () => {
+test("the vsdk-device command, with `vsdk device`'s verbs and options: provision, register, status, OTA image precedence, call with WAV audio", async () => {
   const sn = "SN-PX-CLI", openid = "o_px_cli";
   const id = await sys.provision(sn);
   const storage = join(mkdtempSync(join(dir, "cli-")), "flash");
@@ -182,6 +184,20 @@ test("the vsdk-device command, with `vsdk device`'s verbs and options: provision
   assert.match(r.out, /"what":"registered".*"registered":1/);
   const s = await runDevice(["status", ...common]);
   assert.equal(s.code, 0, s.out);
+  assert.match(s.out, /"image":"flash"/);
+  // An OTA image in storage takes precedence when its digest holds; a torn one is refused and
+  // the image linked in runs on.
+  const ota = readFileSync(join(repoRoot, "build", "sdk.wasm"));
+  writeFileSync(join(storage, "ota-image.wasm"), ota);
+  writeFileSync(join(storage, "ota-image.sha256"), createHash("sha256").update(ota).digest("hex"));
+  const withOta = await runDevice(["status", ...common]);
+  assert.equal(withOta.code, 0, withOta.out);
+  assert.match(withOta.out, /"image":"ota"/);
+  writeFileSync(join(storage, "ota-image.wasm"), ota.subarray(0, ota.length - 100));
+  const torn = await runDevice(["status", ...common]);
+  assert.equal(torn.code, 0, torn.out);
+  assert.match(torn.out, /the OTA image .* failed.*"code":-1101/);
+  assert.match(torn.out, /"image":"flash"/);
   // The user authorises the device, then answers its call and speaks 440 Hz; the device's
   // microphone is a 1 kHz WAV and its speaker a WAV file.
   const client = new DeviceClient(sys.cloud.url, sn, id.secret, sys.ca);

@@ -9,7 +9,10 @@
  *     call OPENID [--payload P] [--query Q] [--hangup-after S]
  *     listen [--answer | --reject] [--hangup-after S] [--calls N]
  *   --storage DIR  --ca FILE  --wait S  --json        as `vsdk device`
- *   --image FILE   run this image instead of the one linked in (or the storage's OTA image)
+ *   --image FILE   run this image instead of the one linked in
+ * A newer image from OTA takes precedence when present and valid: STORAGE/ota-image.wasm with its
+ * SHA-256 in STORAGE/ota-image.sha256 (64 hex digits), checked like any image (vsdk_load_image);
+ * when it is refused the image linked in keeps running.
  *   --in WAV --out WAV   microphone and speaker while talking (16-bit mono at the call's rate)
  *   --log-level 0..3
  *   vsdk-device --stdio --storage DIR [--image FILE] [--ca PEM] [--tick-ms N]
@@ -117,6 +120,7 @@ static void on_event(void *arg, int kind, int a, int b) {
 }
 
 static int ringing, registered_result = 1, talking;
+static const char *running_image = "flash";
 
 static void tell_events(void) {
   char line[160], extra[160];
@@ -209,7 +213,9 @@ static void say_report(const char *what) {
   char text[1024] = "";
   if (n > 2 && n < (int)sizeof text && vsdk_io_read(text, (uint32_t)n, 0) == n) {
     text[n - 1] = 0; /* drop the closing brace: the members go into our own object */
-    say(what, text + 1);
+    char extra[1100];
+    snprintf(extra, sizeof extra, "%s,\"image\":\"%s\"", text + 1, running_image);
+    say(what, extra);
   } else say(what, "");
 }
 
@@ -316,6 +322,20 @@ static int verb_main(void) {
   return result;
 }
 
+/* The storage's OTA image and its digest, or NULL (the caller frees the image). */
+static uint8_t *ota_image(uint32_t *len, uint8_t sha[32]) {
+  char path[600], hex[80];
+  snprintf(path, sizeof path, "%s/ota-image.sha256", o.storage);
+  FILE *f = fopen(path, "r");
+  if (!f) return NULL;
+  int ok = fscanf(f, "%64s", hex) == 1 && strlen(hex) == 64;
+  fclose(f);
+  for (int i = 0; ok && i < 32; i++) { unsigned v; ok = sscanf(hex + 2 * i, "%2x", &v) == 1; sha[i] = (uint8_t)v; }
+  if (!ok) return NULL;
+  snprintf(path, sizeof path, "%s/ota-image.wasm", o.storage);
+  return vsdk_read_file(path, VSDK_IMAGE_MAX_BYTES, len);
+}
+
 int main(int argc, char **argv) {
   if (parse(argc, argv) != 0 || (!o.stdio && !o.verb)) { fputs(usage, stderr); return 2; }
   clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -335,12 +355,21 @@ int main(int argc, char **argv) {
     config.platform = platform;
     config.on_event = on_event;
     rc = vsdk_init(&config, image, image_len);
+    uint8_t sha[32];
+    uint32_t ota_len = 0;
+    uint8_t *ota = rc == VSDK_OK && !o.image ? ota_image(&ota_len, sha) : NULL;
+    if (ota) {
+      int swapped = vsdk_load_image(ota, ota_len, sha);
+      if (swapped == VSDK_OK) running_image = "ota";
+      else fail("the OTA image (the image linked in runs)", swapped);
+    }
     if (rc != VSDK_OK) rc = fail("start", rc);
     else {
       pending_count = 0; /* what the start raised before provisioning is not news */
       rc = verb_main();
       vsdk_deinit();
     }
+    free(ota); /* wasm3 reads an image in place: freed only after the runtime is gone */
   }
   vsdk_posix_free(port);
   free(image);
