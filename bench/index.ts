@@ -1,7 +1,7 @@
 // Every benchmark part, in the order `vsdk bench` runs them; one line each.
 import type { BenchPart } from "./part.js";
 import { imageSize } from "./image-size.js";
-import { jitter } from "./jitter.js";
+import { jitter, plcQuality } from "./jitter.js";
 import { cloudThroughput } from "./cloud.js";
 import { wasm3Runtime } from "./wasm3.js";
 import { rtpSize } from "./rtp.js";
@@ -9,6 +9,7 @@ import { rtpSize } from "./rtp.js";
 export const benchParts: BenchPart[] = [
   imageSize,
   jitter,
+  plcQuality,
   cloudThroughput,
   wasm3Runtime,
   rtpSize,

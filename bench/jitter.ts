@@ -5,6 +5,7 @@ import { parseTraceCsv } from "../host-node/jitter-trace.js";
 import { schedule, score, runOurs, type JitterSimResult } from "../host-node/jitter-sim.js";
 import { runSpeex } from "../host-node/jitter-speex.js";
 import { generateTraceCsv, TRACE_KINDS } from "../host-node/jitter-trace-gen.js";
+import { comparePlc } from "../host-node/plc-compare.js";
 import type { BenchPart } from "./part.js";
 
 export const jitter: BenchPart = {
@@ -28,5 +29,23 @@ export const jitter: BenchPart = {
       `bar met on ${rows.filter(meets).length} of ${rows.length} traces`,
     ];
     return { figures: { jitter: rows }, lines };
+  },
+};
+
+// G.711 concealment quality: PESQ of ours, spandsp's PLC and silence on espeak-ng speech with
+// seeded losses (host-node/plc-compare.ts; docs/jitter-buffer.md states the method).
+export const plcQuality: BenchPart = {
+  name: "G.711 PLC vs spandsp (PESQ)",
+  async run() {
+    const rows = comparePlc();
+    const mean = (k: "ours" | "spandsp" | "silence") => Math.round((rows.reduce((s, r) => s + r[k], 0) / rows.length) * 1000) / 1000;
+    return {
+      figures: { plc_pesq: rows, plc_pesq_mean: { ours: mean("ours"), spandsp: mean("spandsp"), silence: mean("silence") } },
+      lines: [
+        `${"case".padEnd(22)} ${"loss".padStart(6)} ${"ours".padStart(6)} ${"spandsp".padStart(8)} ${"silence".padStart(8)}`,
+        ...rows.map((r) => `${r.case.padEnd(22)} ${`${r.loss_pct}%`.padStart(6)} ${r.ours.toFixed(2).padStart(6)} ${r.spandsp.toFixed(2).padStart(8)} ${r.silence.toFixed(2).padStart(8)}`),
+        `mean PESQ: ours ${mean("ours")}, spandsp ${mean("spandsp")}, silence ${mean("silence")}`,
+      ],
+    };
   },
 };
