@@ -15,7 +15,7 @@ import { pathBegin, sendRequest } from "./request";
 import { commandQueue } from "./commands";
 import {
   Call, callActive, callReset, callTakeId, callIdIs, callTakeMedia, callSetPhase, phaseForState,
-  PHASE_RINGING, PHASE_ENDED, DIRECTION_INCOMING, OPENID_MAX, CALL_ID_MAX,
+  PHASE_RINGING, PHASE_ENDED, PHASE_DIALING, DIRECTION_INCOMING, OPENID_MAX, CALL_ID_MAX,
 } from "./call";
 import { EVENT_LINK, EVENT_RING, EVENT_CALL_STATE, EVENT_MEDIA, EVENT_OTA, COMMAND_BUSY } from "./events";
 
@@ -39,13 +39,17 @@ function failed(s: Signal, code: i32, now: u32): void {
 export function channelPoll(now: u32): void {
   const s = signal();
   const client = s.events;
-  if (!client.busy) {
+  if (!client.busy && !s.eventsHeld) {
     if (<i32>(now - s.eventsNotBefore) < 0) return;
     const r = start(s, now);
     if (r != OK) { failed(s, r, now); return; }
   }
   const status = client.poll(now);
   if (status == E_AGAIN) return;
+  // While our call request is in flight its call id is unknown, and the cloud may report the
+  // call's first states before it answers the request: keep this answer until the id is in.
+  if (s.call.phase == PHASE_DIALING) { s.eventsHeld = true; return; }
+  s.eventsHeld = false;
   const body = client.body;
   const end = client.bodyEnd;
   if (status == E_NOSPACE && client.partial && client.status == 200) {

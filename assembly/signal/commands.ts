@@ -204,6 +204,8 @@ function success(s: Signal, body: usize, end: usize, now: u32): i32 {
     if (jsonError == 0) c.reason = <i32>reason;
   }
   const hadMedia = c.hasMedia;
+  const stateBefore = c.state;
+  const phaseBefore = c.phase;
   if (callTakeMedia(c, jsonGet(body, end, "media"), end) != OK) return E_PROTOCOL;
   if (op == COMMAND_CALL) {
     c.state = <i32>state;
@@ -219,7 +221,8 @@ function success(s: Signal, body: usize, end: usize, now: u32): i32 {
     callSetPhase(c, PHASE_ENDED, now);
   }
   if (c.hasMedia && !hadMedia) host_event(EVENT_MEDIA, c.relayPort, c.payloadType);
-  emitState(c);
+  // The event channel may have reported this state already (answer and state event race).
+  if (c.state != stateBefore || op == COMMAND_CALL || (c.phase == PHASE_ENDED && phaseBefore != PHASE_ENDED)) emitState(c);
   return OK;
 }
 

@@ -59,6 +59,8 @@ export class Signal {
   eventsNotBefore: u32 = 0;
   eventsFailures: i32 = 0;
   linkUp: bool = false;
+  // An answer of the event channel kept unprocessed while a call request is in flight.
+  eventsHeld: bool = false;
   waitSeconds: i32 = 25;
 
   needTime: bool = true;

@@ -50,7 +50,9 @@ export class TestCloud {
   nextStatus: number[] = []; // statuses to answer the next requests with (503 etc.)
   callPlan: CallPlan = { outcome: "ok" };
   registerErrcode = 0;
-  maxEvents = 16;         // events per answer, as cloud/ sends at most
+  maxEvents = 16;
+  /** Runs before POST /v1/calls is answered (to let events overtake the answer). */
+  beforeCallAnswer: ((callId: string) => Promise<void> | void) | null = null;         // events per answer, as cloud/ sends at most
   registeredAt = 1764000000;
   tickets = 0;
   modelId = "MODEL_T";
@@ -196,6 +198,7 @@ export class TestCloud {
       }
       const id = `c_${++this.callCounter}`;
       this.calls.set(id, { state: 1, sn: this.sn });
+      if (this.beforeCallAnswer) await this.beforeCallAnswer(id);
       reply(200, { call_id: id, state: 1, media: this.media() });
       return;
     }

@@ -140,6 +140,21 @@ test("device calls a user who answers, then the device hangs up", async () => {
   await done(r);
 });
 
+test("the user answers before the cloud has answered the call request: the early state is not lost", async () => {
+  const r = await setup("SN_RACE");
+  r.cloud.beforeCallAnswer = async (id) => {
+    r.cloud.push("call.state", { call_id: id, state: 2, reason: 0 });
+    // Long enough for the device's long poll to deliver the event first.
+    await new Promise((res) => setTimeout(res, 300));
+  };
+  assert.equal(r.device.call("o_alice"), OK);
+  const talking = await r.device.waitPhase(TALKING, 5000);
+  assert.equal(talking.state, 2);
+  const states = r.device.events.filter((e) => e.name === "state").map((e) => e.a);
+  assert.deepEqual(states, [1, 2], "each state reported once, in order");
+  await done(r);
+});
+
 test("device calls a user who hangs up; states and reasons pass through unchanged", async () => {
   const r = await setup("SN_OUT_2");
   assert.equal(r.device.call("o_alice"), OK);
