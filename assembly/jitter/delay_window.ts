@@ -1,6 +1,6 @@
-// The distribution of recent packet delays, and a high quantile of it: the jitter buffer's
-// target playout delay follows this quantile, so it grows with the network's real jitter and
-// shrinks when it calms down, instead of being a fixed size.
+// The distribution of recent packet delays: how many packets would have been late at any given
+// playout delay, and how wide the jitter is. The jitter buffer chooses its delay from these, so
+// it grows with the network's real jitter and shrinks when it calms down, instead of being fixed.
 //
 // A sliding window of the last WINDOW delays feeds a histogram of BINS bins, BIN_MS wide. Only
 // differences of delay matter (the sender's clock has an unknown offset), so the histogram floats:
@@ -122,11 +122,6 @@ export function delayWindowAdd(w: DelayWindow, delayMs: i32): void {
   histAdd(w, bin, 1);
   if (bin > w.qBin) w.above++;
   settle(w);
-}
-
-// The tracked quantile, as the upper edge of its bin (a delay at most this is on time).
-export function delayWindowQuantileMs(w: DelayWindow): i32 {
-  return w.baseMs + (w.qBin + 1) * BIN_MS;
 }
 
 export function delayWindowCount(w: DelayWindow): i32 { return w.count; }
