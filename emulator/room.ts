@@ -30,8 +30,13 @@ export class Room {
   reason: number = REASON.UNKNOWN;
   history: { at: number; state: number; reason: number; by: string }[] = [];
   received = { packets: 0, bytes: 0, payload_types: new Set<number>(), ssrcs: new Set<number>() };
-  recording: Buffer[] = [];
-  private recordedBytes = 0;
+  // What the user heard, on the media timeline: each payload lands at its RTP timestamp, so a
+  // lost packet is a gap of silence and a reordered one still lands in its place, as a phone's
+  // playout would have it (the recording is for comparing speech, not for counting packets).
+  private timeline: Buffer | null = null;
+  private firstTimestamp = 0;
+  private recordedEnd = 0;
+  get recording(): Buffer[] { return this.timeline ? [this.timeline.subarray(0, this.recordedEnd)] : []; }
   sent = 0;
   /** WeChat's push of this room to the vendor cloud and its outcome. */
   pushOutcome: Promise<{ errcode: number; attempts: number; answered: boolean }> | null = null;
@@ -129,10 +134,31 @@ export class Room {
     this.received.bytes += packet.length - 12;
     this.received.payload_types.add(packet[1] & 0x7f);
     this.received.ssrcs.add(packet.readUInt32BE(8));
-    if (this.recordedBytes < MAX_RECORDED_BYTES) {
-      this.recording.push(Buffer.from(packet.subarray(12)));
-      this.recordedBytes += packet.length - 12;
+    this.record(packet);
+  }
+
+  private record(packet: Buffer): void {
+    const cc = packet[0] & 0x0f;
+    const ext = (packet[0] & 0x10) !== 0;
+    let at = 12 + cc * 4;
+    if (ext) at += 4 + (packet.length >= at + 4 ? packet.readUInt16BE(at + 2) * 4 : 0);
+    let end = packet.length;
+    if ((packet[0] & 0x20) !== 0 && end > at) end -= packet[end - 1];
+    if (end <= at) return;
+    const ts = packet.readUInt32BE(4);
+    if (!this.timeline) {
+      this.timeline = Buffer.alloc(16000, 0xff); // 0xff: µ-law silence; grows as the call goes on
+      this.firstTimestamp = ts;
     }
+    const offset = (ts - this.firstTimestamp) | 0;
+    if (offset < 0 || offset + (end - at) > MAX_RECORDED_BYTES) return;
+    if (offset + (end - at) > this.timeline.length) {
+      const grown = Buffer.alloc(Math.min(MAX_RECORDED_BYTES, Math.max(this.timeline.length * 2, offset + (end - at))), 0xff);
+      this.timeline.copy(grown);
+      this.timeline = grown;
+    }
+    packet.copy(this.timeline, offset, at, end);
+    this.recordedEnd = Math.max(this.recordedEnd, offset + (end - at));
   }
 
   private sendFrame(index: number): void {

@@ -162,7 +162,7 @@ test("room keys are checked; the user speaks a WAV file as PCMU and records what
   media.send(Buffer.alloc(0), j.first.media_port, "127.0.0.1"); // hello: where to send
   await sleep(300);
   for (let i = 0; i < 5; i++) {
-    const h = Buffer.alloc(12); h[0] = 0x80; h[1] = 0; h.writeUInt32BE(42, 8);
+    const h = Buffer.alloc(12); h[0] = 0x80; h[1] = 0; h.writeUInt32BE(42, 8); h.writeUInt16BE(i, 2); h.writeUInt32BE(i * 160, 4);
     media.send(Buffer.concat([h, Buffer.alloc(160, i)]), j.first.media_port, "127.0.0.1");
   }
   await sleep(100);
