@@ -15,6 +15,7 @@ const TAIL: i32 = 4;
 export const KIND_IDENTITY: u8 = 1;
 export const KIND_REGISTRATION: u8 = 2;
 export const KIND_EVENT_SEQ: u8 = 3;
+export const KIND_ACTIVE_CALL: u8 = 4;
 
 let scratch: usize = 0;
 let fill: i32 = 0;

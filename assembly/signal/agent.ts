@@ -5,6 +5,7 @@ import { OK, E_ARG, E_STATE, E_BUSY, E_NOSPACE, E_NOT_REGISTERED } from "../abi/
 import { identityLoad, identityLoaded } from "../device/identity";
 import { registrationStatus } from "../device/registration";
 import { eventSeqLoad } from "../device/event-seq";
+import { activeCallLoad, activeCallSave, activeCallClear, activeDirection, activePhase } from "../device/active-call";
 import { signal, signalPlace, signalPlaced, PAYLOAD_MAX, QUERY_MAX } from "./context";
 import { clockIsSynced } from "./clock";
 import { backoffDelay } from "./backoff";
@@ -12,8 +13,8 @@ import { commandsPoll, commandQueue, commandEnd } from "./commands";
 import { channelPoll } from "./channel";
 import { reportPlace } from "./report";
 import {
-  callActive, callReset, callSetPhase, OPENID_MAX,
-  PHASE_DIALING, PHASE_CALLING, PHASE_RINGING, PHASE_ANSWERING, DIRECTION_OUTGOING,
+  callActive, callReset, callSetPhase, OPENID_MAX, CALL_ID_MAX, STATE_TALKING, STATE_CALLING,
+  PHASE_DIALING, PHASE_CALLING, PHASE_RINGING, PHASE_ANSWERING, PHASE_TALKING, PHASE_ENDED, PHASE_IDLE, DIRECTION_OUTGOING,
 } from "./call";
 import { COMMAND_TIME, COMMAND_REGISTER, COMMAND_CALL, COMMAND_ANSWER, COMMAND_TICKET } from "./events";
 
@@ -39,7 +40,41 @@ export function agentInit(now: u32): i32 {
   s.lastSeq = eventSeqLoad();
   s.needTime = !clockIsSynced();
   s.eventsNotBefore = now;
+  recoverCall(now);
   return OK;
+}
+
+// A call that was in progress when the device stopped (power cut, crash, restart) is ended with
+// the cloud now: hang-up, cancel or reject by the phase it had, reported like any other ending.
+function recoverCall(now: u32): void {
+  const s = signal();
+  const c = s.call;
+  if (callActive(c)) return; // init again in the same run: the live call is not a leftover
+  const n = activeCallLoad(c.callId, CALL_ID_MAX);
+  if (n <= 0) return;
+  callReset(c, activeDirection, now);
+  c.callIdLen = n;
+  c.state = activePhase == PHASE_TALKING ? STATE_TALKING : STATE_CALLING;
+  callSetPhase(c, activePhase, now);
+  s.persistedPhase = activePhase;
+  if (commandEnd(s, now, false) != OK) callSetPhase(c, PHASE_ENDED, now);
+}
+
+// Keeps the persisted call in step with the call: saved when it starts ringing, calling or
+// talking (once per phase), deleted when it is over. A failed write is not retried every tick.
+function persistCall(): void {
+  const s = signal();
+  const c = s.call;
+  const p = c.phase;
+  if ((p == PHASE_CALLING || p == PHASE_RINGING || p == PHASE_TALKING) && c.callIdLen > 0) {
+    if (s.persistedPhase != p) {
+      activeCallSave(c.callId, c.callIdLen, c.direction, p);
+      s.persistedPhase = p;
+    }
+  } else if ((p == PHASE_ENDED || p == PHASE_IDLE) && s.persistedPhase != 0) {
+    activeCallClear();
+    s.persistedPhase = 0;
+  }
 }
 
 export function agentReady(): bool { return signalPlaced() && identityLoaded(); }
@@ -151,6 +186,7 @@ export function agentTick(now: u32): i32 {
   }
   if (!s.needTime) timeFailures = 0;
   if (s.registered && clockIsSynced()) channelPoll(now);
+  persistCall();
   const c = s.call;
   const inPhase = now - c.phaseSince;
   if (c.phase == PHASE_CALLING && inPhase >= s.callTimeoutMs) commandEnd(s, now, true);

@@ -63,6 +63,9 @@ export class Signal {
   eventsHeld: bool = false;
   waitSeconds: i32 = 25;
 
+  // The call phase persisted through the key-value import (0: none), see device/active-call.ts.
+  persistedPhase: i32 = 0;
+
   needTime: bool = true;
   registered: bool = false;
   callTimeoutMs: u32 = 60000;

@@ -428,3 +428,42 @@ test("register, ticket and call are accepted right after init, while the time re
   d.stop();
   await r.cloud.stop();
 });
+
+test("a device restarted mid-call ends that call with the cloud at its next start", async () => {
+  const r = await setup("SN_REBOOT");
+  assert.equal(r.device.call("o_alice"), OK);
+  await r.device.waitPhase(CALLING);
+  r.cloud.push("call.state", { call_id: "c_1", state: 2, reason: 0 });
+  await r.device.waitPhase(TALKING);
+  await new Promise((res) => setTimeout(res, 50));
+  r.device.stop(); // the power goes: no hang-up is sent
+  const reboot = () => {
+    const d = new Device({ storage: r.device.options.storage, ca: cert.cert });
+    running.push({ cloud: r.cloud, device: d });
+    assert.equal(d.init(), OK);
+    d.start();
+    return d;
+  };
+  const d = reboot();
+  const ended = await d.waitPhase(ENDED);
+  assert.equal(r.cloud.requests("/v1/calls/c_1/hangup").length, 1);
+  assert.equal(ended.call_id, "c_1");
+  assert.equal(ended.state, 6);
+  d.stop();
+  // Over now: the next start has nothing to end.
+  const again = reboot();
+  await new Promise((res) => setTimeout(res, 300));
+  again.stop();
+  assert.equal(r.cloud.requests("/v1/calls/").length, 1);
+  assert.equal(again.callReport().phase, 0);
+  // A ring that was pending when the device stopped is rejected at the next start.
+  const d3 = reboot();
+  r.cloud.push("call.ring", { call_id: "c_ring", from_openid: "o_carol", room_type: "voice" });
+  await d3.waitPhase(RINGING);
+  await new Promise((res) => setTimeout(res, 50));
+  d3.stop();
+  const d4 = reboot();
+  assert.equal((await d4.waitPhase(ENDED)).state, 3);
+  assert.equal(r.cloud.requests("/v1/calls/c_ring/reject").length, 1);
+  await done({ cloud: r.cloud, device: d4 });
+});
