@@ -46,7 +46,7 @@ before(async () => {
   phoneWav = join(dir, "phone.wav");
   (await import("node:fs")).writeFileSync(phoneWav, encodeWav(phoneSpeech, 8000));
   // A fixed port, so the device finds the cloud again after a restart.
-  sys = await startLocalSystem({ cloud: { dataDir: join(dir, "cloud"), port: await freePort() }, emulator: { ringTimeoutMs: 20000 } });
+  sys = await startLocalSystem({ cloud: { dataDir: join(dir, "cloud"), port: await freePort() }, emulator: { ringTimeoutMs: 4000 } });
 });
 after(async () => {
   for (const d of devices) d.stop();
@@ -105,7 +105,7 @@ test("clean network: speech both ways matches what was said", async (t) => {
   assert.deepEqual([ended.state, ended.reason], [5, 1]);
   const down = compare(phoneSpeech, pump.received, 5000);
   const up = compare(deviceMic, await phoneRecording(talking.call_id), 5000);
-  t.diagnostic(`device heard: correlation ${down.correlation.toFixed(3)}, SNR ${down.snrDb.toFixed(1)} dB; phone heard: ${up.correlation.toFixed(3)}, ${up.snrDb.toFixed(1)} dB; first audio ${pump.firstAudioMs} ms after talking`);
+  t.diagnostic(`device heard: correlation ${down.correlation.toFixed(3)}, SNR ${down.snrDb.toFixed(1)} dB; phone heard: ${up.correlation.toFixed(3)}, ${up.snrDb.toFixed(1)} dB; first audio ${pump.firstAudioMs} ms after talking; phone mouth to device ear (relay + jitter buffer + concealment delay) about ${down.maxLag / 8} ms`);
   assert.ok(down.correlation >= 0.9, `device heard ${down.correlation}`);
   assert.ok(up.correlation >= 0.9, `phone heard ${up.correlation}`);
 });
@@ -200,4 +200,28 @@ test("a hundred calls leave the image's memory where one call left it", async (t
   t.diagnostic(`linear memory in use: ${before} bytes before, ${afterFirst} after one call, ${after} after 100`);
   assert.equal(after, afterFirst);
   assert.ok(after <= 32 * 1024);
+});
+
+test("every outcome of the device's call, as WeChat reports it", async (t) => {
+  const d = await device("SN-SCN-7", "o_scn_7");
+  const outcomes: [string, Record<string, unknown>, (() => void) | null, number][] = [
+    ["user rejects", { answer: "reject", after_ms: 200 }, null, 3],
+    ["user is busy", { answer: "busy", after_ms: 200 }, null, 8],
+    ["user never answers", { answer: "no_answer" }, null, 9],
+    ["device cancels while ringing", { answer: "no_answer" }, () => assert.equal(d.cancel(), OK), 4],
+    ["user answers, then hangs up", { answer: "answer", after_ms: 100, hangup_after_ms: 1500 }, null, 6],
+  ];
+  for (const [name, script, act, state] of outcomes) {
+    await sys.emulatorCall("/emulator/users/o_scn_7/script", script);
+    assert.equal(d.call("o_scn_7"), OK);
+    await d.waitPhase(2, 10000);
+    if (act) { await sleep(300); act(); }
+    const ended = await d.waitPhase(ENDED, 15000);
+    t.diagnostic(`${name}: state ${ended.state}, reason ${ended.reason}`);
+    assert.equal(ended.state, state, name);
+  }
+  // A user who never authorised the device: WeChat's errcode 9 comes back negated.
+  assert.equal(d.call("o_scn_nobody"), OK);
+  const refused = await d.waitPhase(ENDED, 10000);
+  assert.equal(refused.error, -9);
 });
