@@ -29,9 +29,15 @@ function start(s: Signal, now: u32): i32 {
   return sendRequest(s.events, "GET", p, s.body, true, now, <u32>s.waitSeconds * 1000 + 10000);
 }
 
+// During a call the channel retries at least every CALL_RETRY_MAX_MS, so a hang-up made while
+// the network was down reaches the device soon after it is back; idle devices back off fully.
+const CALL_RETRY_MAX_MS: u32 = 2000;
+
 function failed(s: Signal, code: i32, now: u32): void {
   s.eventsFailures++;
-  s.eventsNotBefore = now + backoffDelay(s.eventsFailures);
+  let delay = backoffDelay(s.eventsFailures);
+  if (callActive(s.call) && delay > CALL_RETRY_MAX_MS) delay = CALL_RETRY_MAX_MS;
+  s.eventsNotBefore = now + delay;
   if (s.linkUp) { s.linkUp = false; host_event(EVENT_LINK, 0, code); }
 }
 
