@@ -5,8 +5,9 @@
 // A sliding window of the last WINDOW delays feeds a histogram of BINS bins, BIN_MS wide. Only
 // differences of delay matter (the sender's clock has an unknown offset), so the histogram floats:
 // `baseMs` is the lower edge of bin 0 and moves when delays leave the range (clock drift makes
-// them creep for ever). The quantile is tracked incrementally, O(1) per packet on average, with
-// no sorting: wasm3 interprets every instruction, so the per-packet path stays short.
+// them creep for ever). The median, a high quantile and the highest bin in use are tracked
+// incrementally, O(1) per packet on average, with no sorting; late counts scan only the bins
+// above a delay: wasm3 interprets every instruction, so the per-packet path stays short.
 import { arenaAlloc } from "../util/arena";
 
 export const WINDOW: i32 = 1024;     // packets remembered: about 20 s of 20 ms packets
@@ -20,8 +21,11 @@ const HEADROOM_BINS: i32 = 8;        // when re-basing downwards, leave room for
   head: i32;        // next ring position to write
   count: i32;       // samples in the window (<= WINDOW)
   baseMs: i32;      // delay at the lower edge of bin 0
-  qBin: i32;        // bin holding the tracked quantile
-  above: i32;       // samples in bins above qBin
+  qBin: i32;        // bin holding the tracked quantile ...
+  above: i32;       // ... and the samples in bins above it
+  medBin: i32;      // bin holding the median ...
+  medAbove: i32;    // ... and the samples in bins above it
+  topBin: i32;      // highest bin holding a sample (0 when empty)
   quantilePct: i32; // which quantile: at most (100 - quantilePct)% of samples lie above it
 }
 
@@ -46,6 +50,9 @@ export function delayWindowClear(w: DelayWindow): void {
   w.baseMs = 0;
   w.qBin = 0;
   w.above = 0;
+  w.medBin = 0;
+  w.medAbove = 0;
+  w.topBin = 0;
 }
 
 @inline function histAt(w: DelayWindow, bin: i32): i32 {
@@ -68,6 +75,7 @@ export function delayWindowClear(w: DelayWindow): void {
 function rebase(w: DelayWindow, bins: i32): void {
   w.baseMs += bins * BIN_MS;
   memory.fill(w.hist, 0, <usize>(BINS * 2));
+  w.topBin = 0;
   for (let i = 0; i < w.count; i++) {
     const p = w.samples + <usize>i;
     let b = <i32>load<u8>(p) - bins;
@@ -75,23 +83,36 @@ function rebase(w: DelayWindow, bins: i32): void {
     if (b >= BINS) b = BINS - 1;
     store<u8>(p, <u8>b);
     histAdd(w, b, 1);
+    if (b > w.topBin) w.topBin = b;
   }
   w.qBin = 0;
   w.above = w.count - histAt(w, 0);
+  w.medBin = 0;
+  w.medAbove = w.above;
   settle(w);
 }
 
-// Moves qBin until at most the allowed share of samples lies above it, and no lower bin would do.
-function settle(w: DelayWindow): void {
-  const allowed = (w.count * (100 - w.quantilePct)) / 100;
-  while (w.above > allowed && w.qBin < BINS - 1) {
-    w.qBin++;
-    w.above -= histAt(w, w.qBin);
+// A quantile tracker is a (bin, samples above it) pair of i32 at `at`: moves the bin until at
+// most (100 - pct)% of samples lie above it, and no lower bin would do.
+function settleTracker(w: DelayWindow, at: usize, pct: i32): void {
+  const allowed = (w.count * (100 - pct)) / 100;
+  let bin = load<i32>(at);
+  let above = load<i32>(at, 4);
+  while (above > allowed && bin < BINS - 1) {
+    bin++;
+    above -= histAt(w, bin);
   }
-  while (w.qBin > 0 && w.above + histAt(w, w.qBin) <= allowed) {
-    w.above += histAt(w, w.qBin);
-    w.qBin--;
+  while (bin > 0 && above + histAt(w, bin) <= allowed) {
+    above += histAt(w, bin);
+    bin--;
   }
+  store<i32>(at, bin);
+  store<i32>(at, above, 4);
+}
+
+@inline function settle(w: DelayWindow): void {
+  settleTracker(w, changetype<usize>(w) + offsetof<DelayWindow>("qBin"), w.quantilePct);
+  settleTracker(w, changetype<usize>(w) + offsetof<DelayWindow>("medBin"), 50);
 }
 
 export function delayWindowAdd(w: DelayWindow, delayMs: i32): void {
@@ -114,6 +135,8 @@ export function delayWindowAdd(w: DelayWindow, delayMs: i32): void {
     const old = <i32>load<u8>(w.samples + <usize>w.head);
     histAdd(w, old, -1);
     if (old > w.qBin) w.above--;
+    if (old > w.medBin) w.medAbove--;
+    while (w.topBin > 0 && histAt(w, w.topBin) == 0) w.topBin--;
   } else {
     w.count++;
   }
@@ -121,6 +144,8 @@ export function delayWindowAdd(w: DelayWindow, delayMs: i32): void {
   w.head = w.head + 1 == WINDOW ? 0 : w.head + 1;
   histAdd(w, bin, 1);
   if (bin > w.qBin) w.above++;
+  if (bin > w.medBin) w.medAbove++;
+  if (bin > w.topBin) w.topBin = bin;
   settle(w);
 }
 
@@ -132,7 +157,7 @@ export function delayWindowLateCount(w: DelayWindow, delayMs: i32): i32 {
   let b = (rel >= 0 ? rel / BIN_MS : -((BIN_MS - 1 - rel) / BIN_MS)) + 1;
   if (b < 0) b = 0;
   let n = 0;
-  for (; b < BINS; b++) n += histAt(w, b);
+  for (; b <= w.topBin; b++) n += histAt(w, b);
   return n;
 }
 
@@ -140,10 +165,7 @@ export function delayWindowLateCount(w: DelayWindow, delayMs: i32): i32 {
 // with the spread of the delays (the tracked quantile above the median): where jitter is wide,
 // each step down saves more delay but also loses more packets, so the trade-off must be firmer.
 export function delayWindowLateCost(w: DelayWindow, base: i32, spreadDivisor: i32): i32 {
-  let seen = 0;
-  let median = 0;
-  while (median < BINS - 1 && (seen += histAt(w, median)) * 2 < w.count) median++;
-  return base + ((w.qBin - median) * BIN_MS) / spreadDivisor;
+  return base + ((w.qBin - w.medBin) * BIN_MS) / spreadDivisor;
 }
 
 // The cost of playing at `delayMs`, times the sample count (to stay in integers):
