@@ -2,12 +2,14 @@
 // in cli/commands/index.ts.
 import { commands } from "./commands/index.js";
 
+// Commands whose summary starts with "(internal)" are started by other commands, not by people.
 function usage(): string {
-  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  const listed = Object.entries(commands).filter(([, c]) => !c.summary.startsWith("(internal)"));
+  const width = Math.max(...listed.map(([n]) => n.length));
   return [
     "usage: vsdk <command> [options]   (vsdk <command> --help for its options)",
     "",
-    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    ...listed.map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
   ].join("\n");
 }
 
