@@ -11,7 +11,7 @@ import { ApiError, badState, notFound } from "./http.js";
 import type { Logger } from "./log.js";
 import { STATE, TERMINAL_STATES } from "./rooms/protocol.js";
 import { defaultWorkerCommand, WorkerProcess } from "./rooms/worker-process.js";
-import type { Call, Store } from "./store/store.js";
+import { Store, type Call } from "./store/store.js";
 import { WechatError, type WechatClient } from "./wechat/client.js";
 
 /** The decrypted iot_voip_notify push, as far as call control needs it. */
@@ -117,8 +117,15 @@ export class CallControl {
     const ssrc = randomInt(1, 2 ** 32 - 1), peerSsrc = randomInt(1, 2 ** 32 - 1);
     const { worker, port } = await this.startWorker(id, ssrc, peerSsrc);
     const media = this.media(port, ssrc, peerSsrc);
-    await this.store.createCall({ id, sn, openid: req.callee_openid, direction: "device_to_user", room_type: req.room_type,
-      room_id: null, payload: req.payload, state: STATE.CALLING, media, source: "device", instance: this.config.instanceId });
+    try {
+      await this.store.createCall({ id, sn, openid: req.callee_openid, direction: "device_to_user", room_type: req.room_type,
+        room_id: null, payload: req.payload, state: STATE.CALLING, media, source: "device", instance: this.config.instanceId });
+    } catch (err) {
+      worker.stop();
+      // Another request of this device won the race past the open-call check above.
+      if (Store.isUniqueViolation(err)) throw new ApiError(409, "bad_state", -1016, { detail: "the device is already in a call" });
+      throw err;
+    }
     try {
       const roomId = await this.wechat.call({ sn, model_id: modelId, openid: req.callee_openid, room_type: req.room_type,
         payload: `${PAYLOAD_PREFIX}${id}:${req.payload}`, custom_query: req.custom_query });

@@ -77,6 +77,12 @@ export const migrations: string[][] = [
     // The instance that runs a call's room worker: a restarted instance ends its orphaned calls.
     `ALTER TABLE calls ADD COLUMN instance TEXT NOT NULL DEFAULT ''`,
   ],
+  [
+    // One outgoing call per device at a time, even when two requests (or two cloud instances)
+    // race past the open-call check. Incoming calls are not covered: a second caller while the
+    // device talks is recorded, then told busy.
+    `CREATE UNIQUE INDEX calls_one_outgoing_per_device ON calls (sn) WHERE ended_at IS NULL AND direction = 'device_to_user'`,
+  ],
 ];
 
 /** Applies the migrations not yet recorded, each in its own transaction; safe to run concurrently. */

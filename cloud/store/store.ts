@@ -166,6 +166,12 @@ export class Store {
     return (await this.call(c.id))!;
   }
 
+  /** True for the error a unique index raises, on SQLite and on PostgreSQL. */
+  static isUniqueViolation(err: unknown): boolean {
+    const code = (err as { code?: unknown })?.code;
+    return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "23505";
+  }
+
   async call(id: string): Promise<Call | null> {
     const rows = await this.db.all<CallRow>(`SELECT * FROM calls WHERE id = ?`, [id]);
     return rows[0] ? toCall(rows[0]) : null;

@@ -141,6 +141,19 @@ test("device calls a user who answers: media flows both ways through the relay, 
   assert.equal(again.json.error, "bad_state");
 });
 
+test("two call requests racing from one device: one call, the other told busy (-1016)", async () => {
+  await script({ answer: "no_answer", after_ms: 0 });
+  const [a, b] = await Promise.all([dev.post("/v1/calls", { callee_openid: USER }), dev.post("/v1/calls", { callee_openid: USER })]);
+  const statuses = [a.status, b.status].sort();
+  assert.deepEqual(statuses, [200, 409], `${a.text} / ${b.text}`);
+  const loser = a.status === 409 ? a : b;
+  assert.equal(loser.json.code, -1016);
+  const winner = a.status === 200 ? a : b;
+  const cancel = await dev.post(`/v1/calls/${winner.json.call_id}/cancel`);
+  assert.equal(cancel.status, 200, cancel.text);
+  await nextEvent(stateEvent(winner.json.call_id, 4));
+});
+
 test("user rejects (3, reason 11), is busy (8), never answers (9, reason 10)", async () => {
   const cases = [
     { s: { answer: "reject", after_ms: 50 }, state: 3, reason: 11 },
