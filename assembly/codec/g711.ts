@@ -83,14 +83,21 @@ for (let code = 0; code < 256; code++) {
 // Encodes n 16-bit samples at pcm into n bytes at out (out may equal pcm). Unchecked: callers
 // inside the image pass their own buffers; the exports below check what hosts pass.
 export function g711Encode(law: i32, pcm: usize, n: i32, out: usize): void {
+  // Two samples a step: one 32-bit load, one 16-bit store and half the loop overhead, which is
+  // what an interpreter charges most for (docs/build.md has the measurement).
+  const pairs = n >> 1;
   if (law == LAW_MU) {
-    for (let i = 0; i < n; i++) {
-      store<u8>(out + <usize>i, linearToUlaw(<i32>load<i16>(pcm + (<usize>i << 1))));
+    for (let i = 0; i < pairs; i++) {
+      const two = load<u32>(pcm + (<usize>i << 2));
+      store<u16>(out + (<usize>i << 1), <u16>(<u32>linearToUlaw(<i32>(<i16>two)) | (<u32>linearToUlaw(<i32>two >> 16) << 8)));
     }
+    if (n & 1) store<u8>(out + <usize>(n - 1), linearToUlaw(<i32>load<i16>(pcm + (<usize>(n - 1) << 1))));
   } else {
-    for (let i = 0; i < n; i++) {
-      store<u8>(out + <usize>i, linearToAlaw(<i32>load<i16>(pcm + (<usize>i << 1))));
+    for (let i = 0; i < pairs; i++) {
+      const two = load<u32>(pcm + (<usize>i << 2));
+      store<u16>(out + (<usize>i << 1), <u16>(<u32>linearToAlaw(<i32>(<i16>two)) | (<u32>linearToAlaw(<i32>two >> 16) << 8)));
     }
+    if (n & 1) store<u8>(out + <usize>(n - 1), linearToAlaw(<i32>load<i16>(pcm + (<usize>(n - 1) << 1))));
   }
 }
 
