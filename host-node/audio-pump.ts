@@ -24,6 +24,7 @@ export class AudioPump {
     if (this.timer) return;
     this.started = performance.now();
     this.timer = setInterval(() => this.catchUp(), 5);
+    this.timer.unref(); // the device's own timers decide whether the process lives on
   }
 
   stop(): void {
