@@ -17,6 +17,10 @@ A simulated device: build/sdk.wasm in the Node host, its flash a folder of key-v
   --storage DIR     the device's storage folder (default .vsdk/device)
   --ca FILE         CA certificate(s) the device trusts for its cloud (PEM), e.g. the cloud's
                     development CA (.vsdk/cloud/tls/dev-ca.pem)
+  --mic FILE        what the microphone hears during calls: a 16-bit mono WAV at the call's rate
+                    (8 kHz for G.711), looped; --say TEXT speaks TEXT instead (espeak-ng);
+                    silence when neither is given
+  --speaker FILE    write what the speaker played during the (last) call as a WAV file
   --wait S          event long-poll wait in seconds (default 25)
   --json            one JSON object per event instead of a readable timeline
 Exit status: 0 when the verb succeeded, 1 with the image's error code printed otherwise.`;
@@ -27,7 +31,7 @@ export const device: Command = {
     const o = parseOptions(argv, ["help", "json", "answer", "reject"]);
     const verb = o._[0];
     if (o.help || !verb) { console.log(HELP); return verb || o.help ? 0 : 2; }
-    const { readFileSync } = await import("node:fs");
+    const { readFileSync, writeFileSync } = await import("node:fs");
     const { Device, PHASE_NAMES, STATE_NAMES, COMMAND_NAMES } = await import("../../host-node/device.js");
     const { errorName } = await import("../../host-node/error-names.js");
     const storage = typeof o.storage === "string" ? o.storage : ".vsdk/device";
@@ -88,7 +92,32 @@ export const device: Command = {
       if (e.a !== 2 || hangupAfter <= 0) return;
       hangupTimer = setTimeout(() => { if (d.phase === 5) { say("hanging up"); d.hangup(); } }, hangupAfter);
     });
-    const finish = (code: number) => { clearTimeout(hangupTimer); d.stop(); return code; };
+    // Microphone and speaker: an audio pump runs while a call talks (host-node/audio-pump.ts).
+    const { AudioPump } = await import("../../host-node/audio-pump.js");
+    const { parseWav, encodeWav } = await import("../../host-node/wav.js");
+    let mic: Int16Array = new Int16Array(8000);
+    if (typeof o.mic === "string") mic = parseWav(new Uint8Array(readFileSync(o.mic))).samples;
+    else if (typeof o.say === "string") mic = (await import("../../tools/oracles/oracles.js")).speech(o.say, 8000);
+    let pump: InstanceType<typeof AudioPump> | null = null;
+    let rate = 8000;
+    const stopPump = () => {
+      if (!pump) return;
+      pump.stop();
+      if (typeof o.speaker === "string") {
+        writeFileSync(o.speaker, encodeWav(pump.received, rate));
+        say("speaker audio written", { file: o.speaker, samples: pump.received.length });
+      }
+      pump = null;
+    };
+    d.on("state", (e) => {
+      if (e.a === 2 && !pump) {
+        rate = Math.max(8000, d.image.exports.vsdk_audio_rate());
+        pump = new AudioPump(d, mic);
+        pump.start();
+      }
+      else if (e.a !== 1 && e.a !== 2) stopPump();
+    });
+    const finish = (code: number) => { clearTimeout(hangupTimer); stopPump(); d.stop(); return code; };
     if (verb === "call") {
       const openid = o._[1];
       if (!openid) { console.error(HELP); return 2; }
