@@ -2,6 +2,8 @@
 // Gilbert-Elliott loss bursts, delay spikes, reordering, clock drift, talkspurt gaps, sequence and
 // timestamp wrap. Each kind stresses one thing; "mixed" has them all. 20 ms packets.
 import { traceToCsv } from "./jitter-trace.js";
+import { prng } from "./prng.js";
+export { prng };
 
 export interface TraceSpec {
   kind: TraceKind;
@@ -16,17 +18,6 @@ export type TraceKind = (typeof TRACE_KINDS)[number];
 
 export interface GeneratedRow { seq: number; sendMs: number; arrivalMs: number | null }
 
-/** A small, fast, seedable PRNG (mulberry32): same seed, same trace, on every machine. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Model {
   baseDelayMs: number;

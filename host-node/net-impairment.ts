@@ -4,6 +4,7 @@
 // device's UDP imports in place; the image and the real sockets underneath are unchanged.
 import type { UdpImports } from "./imports/udp.js";
 import { E_AGAIN } from "./errors.js";
+import { prng as rng } from "./prng.js";
 
 export interface Impairment {
   /** Probability of dropping each packet the device receives, 0..1. */
@@ -20,14 +21,6 @@ export interface Impairment {
 
 export interface ImpairmentStats { downDropped: number; upDropped: number; delayed: number }
 
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Impairs `udp` from now on; returns live counters. memory() gives the image's memory. */
 export function impairUdp(udp: UdpImports, memory: () => Uint8Array, o: Impairment): ImpairmentStats {

@@ -13,6 +13,7 @@ import { createOpusHost } from "../../host-node/opus.js";
 import { E_ARG, E_NOSPACE, E_STATE } from "../../host-node/errors.js";
 import { speech } from "../../tools/oracles/oracles.js";
 import { matchSpeech } from "../../tools/audio/speech-match.js";
+import { prng as rng } from "../../host-node/prng.js";
 
 const PCMU = 0, PCMA = 1, OPUS = 2;
 const TEXT = "Hello, this is the device calling. Can you hear me clearly? One, two, three, four.";
@@ -26,15 +27,6 @@ function load(withOpus = false, rate = 16000): Image {
   return image;
 }
 
-// Deterministic pseudo-random numbers (mulberry32), so every run sees the same network.
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Network { loss: number; baseMs: number; jitterMs: number; seed: number }
 

@@ -5,17 +5,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { E_ARG, E_MALFORMED, E_NOSPACE, E_TRUNCATED, E_UNSUPPORTED } from "../../host-node/errors.js";
 import { RTCP_FIELD, RTP_FIELD, RX_FIELD, loadImage, rtcpRecord, rtpRecord, reportBlockBytes } from "../../tools/oracles/rtp_image.js";
+import { prng as rng } from "../../host-node/prng.js";
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PARSE_ERRORS = new Set([E_TRUNCATED, E_MALFORMED, E_UNSUPPORTED]);
 

@@ -6,17 +6,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { RTCP_PORT, haveTshark, tsharkFields } from "../../tools/oracles/rtp_pcap.js";
 import { RTCP_FIELD, type ReportBlock, loadImage, reportBlockBytes } from "../../tools/oracles/rtp_image.js";
+import { prng as rng } from "../../host-node/prng.js";
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Compound {
   sr: { ntpMsw: number; ntpLsw: number; rtpTs: number; packets: number; octets: number } | null;

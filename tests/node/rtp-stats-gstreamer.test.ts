@@ -11,6 +11,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { repoRoot } from "../../host-node/paths.js";
 import { RX_FIELD, loadImage } from "../../tools/oracles/rtp_image.js";
+import { prng as rng } from "../../host-node/prng.js";
 
 const PYTHON = "/usr/bin/python3";
 const ORACLE = join(repoRoot, "tools/oracles/rtp_gst_stats.py");
@@ -20,16 +21,6 @@ function haveGstreamer(): boolean {
   return r.status === 0;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Scenario {
   name: string; clockRate: number; pt: number; encoding: string; payload: Uint8Array;

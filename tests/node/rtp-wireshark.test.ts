@@ -5,23 +5,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { RTP_PORT, haveTshark, tsharkFields } from "../../tools/oracles/rtp_pcap.js";
 import { RTP_FIELD, loadImage } from "../../tools/oracles/rtp_image.js";
+import { prng as rng } from "../../host-node/prng.js";
 
 interface RtpDesc {
   pt: number; marker: number; seq: number; ts: number; ssrc: number; csrcs: number[];
   ext: { profile: number; data: Uint8Array } | null; payload: Uint8Array; padding: number;
 }
 
-// Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomDesc(r: () => number): RtpDesc {
   const int = (n: number) => Math.floor(r() * n);
