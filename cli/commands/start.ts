@@ -13,7 +13,7 @@ import { Device, PHASE_NAMES, STATE_NAMES } from "../../host-node/device.js";
 import { AudioPump } from "../../host-node/audio-pump.js";
 import { encodeWav, parseWav } from "../../host-node/wav.js";
 import { OK } from "../../host-node/errors.js";
-import { DeviceClient } from "../../tests/node/helpers/device-client.js";
+import { authoriseUser } from "../../tests/node/helpers/authorise.js";
 import { speech } from "../../tools/oracles/oracles.js";
 import { matchSpeech } from "../../tools/audio/speech-match.js";
 import { reportHtml, type CallSection } from "../start/report-html.js";
@@ -78,11 +78,7 @@ export const start: Command = {
       say(`device registered in ${Math.round(performance.now() - registeredIn)} ms: ${JSON.stringify(device.deviceReport())}`);
 
       // The user scans the device's ticket in the Mini Program (wx.requestDeviceVoIP).
-      const client = new DeviceClient(sys.cloud.url, SN, identity.secret, sys.ca);
-      const ticket = await client.get("/v1/device/ticket");
-      client.close();
-      const grant = await sys.emulatorCall("/emulator/grant", { openid: OPENID, sn: SN, model_id: "vsdk-model-1", sn_ticket: ticket.json.sn_ticket, device_name: "Doorbell" });
-      if (grant.errcode !== 0) throw new Error(`authorisation failed: ${JSON.stringify(grant)}`);
+      await authoriseUser(sys, SN, identity.secret, OPENID);
       say(`user ${OPENID} authorised the device`);
       const phoneWav = join(outDir, "phone-says.wav");
 

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { startLocalSystem, type LocalSystem } from "../../cloud/local-system.js";
 import { repoRoot } from "../../host-node/paths.js";
 import { DeviceClient } from "../node/helpers/device-client.js";
+import { authoriseUser } from "../node/helpers/authorise.js";
 import { DEVICE_BINARY, PosixDevice } from "./posix-device.js";
 
 const OK = 0, CALLING = 2, RINGING = 3, TALKING = 5, ENDED = 7;
@@ -42,12 +43,7 @@ async function device(sn: string, openid: string): Promise<PosixDevice> {
   assert.equal(await d.setTimeouts(2, 60000, 60000), OK);
   assert.equal(await d.start(), OK);
   assert.equal(await d.register(), OK);
-  // The user authorises the device in the Mini Program with a fresh ticket from the cloud.
-  const client = new DeviceClient(sys.cloud.url, sn, id.secret, sys.ca);
-  const ticket = await client.get("/v1/device/ticket");
-  client.close();
-  const grant = await sys.emulatorCall("/emulator/grant", { openid, sn, model_id: "vsdk-model-1", sn_ticket: ticket.json.sn_ticket, device_name: "Doorbell" });
-  assert.equal(grant.errcode, 0);
+  await authoriseUser(sys, sn, id.secret, openid);
   return d;
 }
 

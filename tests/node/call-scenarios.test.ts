@@ -20,7 +20,7 @@ import { AudioPump } from "../../host-node/audio-pump.js";
 import { impairUdp, type Impairment } from "../../host-node/net-impairment.js";
 import { parseWav, encodeWav } from "../../host-node/wav.js";
 import { OK } from "../../host-node/errors.js";
-import { DeviceClient } from "./helpers/device-client.js";
+import { authoriseUser } from "./helpers/authorise.js";
 import { speech } from "../../tools/oracles/oracles.js";
 import { matchSpeech } from "../../tools/audio/speech-match.js";
 
@@ -68,11 +68,7 @@ async function device(sn: string, openid: string): Promise<Device> {
   assert.equal(d.setTimeouts(2, 60000, 60000), OK);
   d.start();
   assert.equal(await d.register(), OK);
-  const client = new DeviceClient(sys.cloud.url, sn, id.secret, sys.ca);
-  const ticket = await client.get("/v1/device/ticket");
-  client.close();
-  const grant = await sys.emulatorCall("/emulator/grant", { openid, sn, model_id: "vsdk-model-1", sn_ticket: ticket.json.sn_ticket, device_name: "Doorbell" });
-  assert.equal(grant.errcode, 0);
+  await authoriseUser(sys, sn, id.secret, openid);
   return d;
 }
 

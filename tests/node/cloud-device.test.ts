@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { startLocalSystem, type LocalSystem } from "../../cloud/local-system.js";
 import { Device } from "../../host-node/device.js";
 import { OK } from "../../host-node/errors.js";
-import { DeviceClient } from "./helpers/device-client.js";
+import { authoriseUser } from "./helpers/authorise.js";
 
 const CALLING = 2, RINGING = 3, TALKING = 5, ENDED = 7;
 let sys: LocalSystem;
@@ -37,12 +37,7 @@ async function device(sn: string, openid: string): Promise<Device> {
   assert.equal(d.setTimeouts(2, 60000, 60000), OK);
   d.start();
   assert.equal(await d.register(), OK);
-  // The user authorises the device in the Mini Program with a fresh ticket from the cloud.
-  const client = new DeviceClient(sys.cloud.url, sn, id.secret, sys.ca);
-  const ticket = await client.get("/v1/device/ticket");
-  client.close();
-  const grant = await sys.emulatorCall("/emulator/grant", { openid, sn, model_id: "vsdk-model-1", sn_ticket: ticket.json.sn_ticket, device_name: "Doorbell" });
-  assert.equal(grant.errcode, 0);
+  await authoriseUser(sys, sn, id.secret, openid);
   return d;
 }
 
