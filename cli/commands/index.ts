@@ -10,6 +10,7 @@ import { provision } from "./provision.js";
 import { roomWorker } from "./room-worker.js";
 import { jitterSim } from "./jitter-sim.js";
 import { device } from "./device.js";
+import { release } from "./release.js";
 
 export const commands: Record<string, Command> = {
   info,
@@ -22,4 +23,5 @@ export const commands: Record<string, Command> = {
   "room-worker": roomWorker,
   "jitter-sim": jitterSim,
   device,
+  release,
 };
