@@ -1,13 +1,12 @@
 // `vsdk release keygen|pack|verify|show`: signed over-the-air packages of build/sdk.wasm
 // (docs/ota.md). The private key stays outside the repository; devices hold only the public key.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, relative, resolve, isAbsolute } from "node:path";
+import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { Command } from "../command.js";
 import { parseOptions } from "../command.js";
 import { repoRoot } from "../../host-node/paths.js";
 import { DEFAULT_IMAGE, Image } from "../../host-node/image.js";
-import { DEFAULT_MAX_IMAGE_BYTES, unpack } from "../../ota/package.js";
-import { pack } from "../../ota/package.js";
+import { DEFAULT_MAX_IMAGE_BYTES, pack, unpack } from "../../ota/package.js";
 import { OtaRefusal } from "../../ota/refusal.js";
 import { acceptPackage, type DevicePolicy } from "../../ota/rules.js";
 import { generateKeyPair, keyId, loadPrivateKey, loadPublicKey, signBytes } from "../../ota/sign.js";
@@ -35,8 +34,15 @@ const HELP = `usage: vsdk release <verb> ...   signed OTA packages of the image 
 
 Sizes default to a ${DEFAULT_MAX_IMAGE_BYTES}-byte slot.`;
 
+/** Whether DIR (existing or not) lies in ROOT once symlinks are followed, so a link cannot smuggle a key in. */
 function inside(dir: string, root: string): boolean {
-  const rel = relative(root, resolve(dir));
+  let existing = resolve(dir);
+  const rest: string[] = [];
+  while (!existsSync(existing)) {
+    rest.unshift(basename(existing));
+    existing = dirname(existing);
+  }
+  const rel = relative(realpathSync(root), join(realpathSync(existing), ...rest));
   return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
 }
 
@@ -65,7 +71,7 @@ function keygen(o: Record<string, unknown>): number {
   mkdirSync(out, { recursive: true, mode: 0o700 });
   const pair = generateKeyPair();
   writeFileSync(priv, pair.privatePem, { mode: 0o600, flag: "wx" });
-  chmodSync(priv, 0o600); // the umask cannot widen it, but an existing ACL-less mount might
+  chmodSync(priv, 0o600); // the umask can only narrow the mode; this pins it whatever the umask
   writeFileSync(pub, pair.publicPem, { mode: 0o644, flag: "wx" });
   console.log(JSON.stringify({ private_key: priv, public_key: pub, key_id: Buffer.from(keyId(loadPublicKey(pair.publicPem))).toString("hex") }));
   return 0;

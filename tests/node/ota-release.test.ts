@@ -6,7 +6,7 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash, type KeyObject } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -213,6 +213,10 @@ test("vsdk release keygen, pack, show, verify", () => {
   const inRepo = vsdk(["release", "keygen", "--out", join(repoRoot, "ota-test-keys")]);
   assert.equal(inRepo.status, 2);
   assert.match(inRepo.stderr, /inside the repository/);
+  symlinkSync(repoRoot, join(dir, "link-to-repo"));
+  const viaLink = vsdk(["release", "keygen", "--out", join(dir, "link-to-repo", "keys")]);
+  assert.equal(viaLink.status, 2, "a symlink into the repository is still the repository");
+  assert.ok(!existsSync(join(repoRoot, "keys", "release-key.pem")));
 
   const out = join(dir, "r.vota");
   const p = vsdk(["release", "pack", "--version", "1.2.3", "--key", join(keys, "release-key.pem"), "--out", out]);
