@@ -18,6 +18,7 @@ import { OtaRefusal } from "../../ota/refusal.js";
 import { acceptPackage, type DevicePolicy } from "../../ota/rules.js";
 import { generateKeyPair, keyId, loadPrivateKey, loadPublicKey, signBytes } from "../../ota/sign.js";
 import { packVersion } from "../../ota/version.js";
+import { compileOracle } from "../../tools/oracles/oracles.js";
 
 const dir = mkdtempSync(join(tmpdir(), "vsdk-ota-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -195,6 +196,37 @@ test("structure: bad magic, a header field changed, trailing bytes, unknown form
   assert.equal(verdict(trailing), E_MALFORMED);
   const format2 = smallPkg.slice(); format2[4] = 2;
   assert.equal(verdict(format2), E_UNSUPPORTED);
+});
+
+test("a C verifier over mbedTLS (tools/oracles/ota_verify_mbedtls.c) reaches the same verdict on every case", () => {
+  const exe = compileOracle("ota_verify_mbedtls.c", ["-lmbedcrypto"]);
+  writeFileSync(join(dir, "a.pub.pem"), pairA.publicPem);
+  const cVerdict = (bytes: Uint8Array): number => {
+    writeFileSync(join(dir, "case.vota"), bytes);
+    const r = spawnSync(exe, [join(dir, "a.pub.pem"), join(dir, "case.vota")], { encoding: "utf8" });
+    assert.ok(r.status === 0 || r.status === 1, r.stderr);
+    return r.stdout.trim() === "accepted" ? 0 : Number(/^refused (-\d+)$/.exec(r.stdout.trim())?.[1]);
+  };
+  const flip = (at: number, bit = 1) => { const b = smallPkg.slice(); b[at] ^= bit; return b; };
+  const sigAt = HEADER_BYTES + unpack(smallPkg).header.manifestLength;
+  const cases: [string, Uint8Array, number][] = [
+    ["good", smallPkg, 0],
+    ["real image", packWith(new Uint8Array(readFileSync(DEFAULT_IMAGE)), { version: "3.0.1" }), 0],
+    ["bad signature", flip(sigAt + unpack(smallPkg).header.signatureLength - 1), E_AUTH],
+    ["wrong key", packWith(small, { key: privB }), E_AUTH],
+    ["wrong key claiming the trusted id", packWith(small, { key: privB, claimKey: privA }), E_AUTH],
+    ["image changed", flip(imageAt + 3, 0x40), E_STORAGE_CORRUPT],
+    ["header version changed", flip(12), E_MALFORMED],
+    ["manifest changed", flip(HEADER_BYTES + 5), E_MALFORMED],
+    ["bad magic", flip(1), E_MALFORMED],
+    ["format 2", flip(4, 3), E_UNSUPPORTED],
+    ["trailing byte", Uint8Array.from([...smallPkg, 0]), E_MALFORMED],
+  ];
+  for (let n = 0; n < smallPkg.length; n += 1) cases.push([`truncated to ${n}`, smallPkg.slice(0, n), E_TRUNCATED]);
+  for (const [name, bytes, expected] of cases) {
+    assert.equal(verdict(bytes, { maxImageBytes: 1 << 20 }), expected, `TypeScript: ${name}`);
+    assert.equal(cVerdict(bytes), expected, `C/mbedTLS: ${name}`);
+  }
 });
 
 // `vsdk release` as people run it, from the bundle `npm test` builds.
