@@ -79,8 +79,15 @@ export class Room {
     if (this.script.hangup_after_ms !== undefined) {
       this.later(this.script.hangup_after_ms, () => this.userHangsUp());
     }
+    // The phone's audio clock is real time: frames are due by the monotonic clock, and a timer
+    // that fires late (a loaded machine) sends the frames it owes at once rather than letting the
+    // stream's timestamps fall behind the wall clock, which would look like ever-growing delay.
     let frame = 0;
-    this.speechTimer = setInterval(() => this.sendFrame(frame++), 20);
+    const start = performance.now();
+    this.speechTimer = setInterval(() => {
+      const due = Math.floor((performance.now() - start) / 20);
+      while (frame <= due) this.sendFrame(frame++);
+    }, 10);
   }
 
   /** The phone user hangs up now, whatever the state. */
