@@ -10,6 +10,7 @@
 // filled once at start-up by the arithmetic below, so the image carries no table bytes);
 // encoding is arithmetic around one `clz` (a 64 KiB encode table would not fit the memory budget).
 import { E_ARG } from "../abi/errors";
+import { inMemory } from "../util/memcheck";
 
 export const LAW_MU: i32 = 0;
 export const LAW_A: i32 = 1;
@@ -108,12 +109,6 @@ export function g711Decode(law: i32, bytes: usize, n: i32, pcm: usize): void {
   for (let i = n - 1; i >= 0; i--) {
     store<i16>(pcm + (<usize>i << 1), load<i16>(table + (<usize>load<u8>(bytes + <usize>i) << 1)));
   }
-}
-
-// True when [ptr, ptr+len) lies in linear memory above the null page's first byte.
-function inMemory(ptr: usize, len: usize): bool {
-  const end = ptr + len;
-  return ptr != 0 && end >= ptr && end <= (<usize>memory.size() << 16);
 }
 
 // Two regions either start at the same byte or do not overlap: the in-place cases the loops
