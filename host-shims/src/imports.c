@@ -198,6 +198,12 @@ static const vsdk_shim_t shims[] = {
   { "sha256",      "i(iii)",   shim_sha256 },
   { "hmac_sha256", "i(iiiii)", shim_hmac_sha256 },
   { "event",       "v(iii)",   shim_event },
+  /* OTA (docs/ota.md, "Imports"): the runtime owns the slots, the verifier and the switch. */
+  { "ota_begin",   "i(iii)",   vsdk_shim_unsupported },
+  { "ota_write",   "i(iii)",   vsdk_shim_unsupported },
+  { "ota_finish",  "i()",      vsdk_shim_unsupported },
+  { "ota_confirm", "i()",      vsdk_shim_unsupported },
+  { "ota_status",  "i(ii)",    vsdk_shim_unsupported },
 };
 
 const vsdk_shim_t *vsdk_shims_find(const char *name) {
