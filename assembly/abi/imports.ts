@@ -123,3 +123,33 @@ export declare function host_hmac_sha256(key: usize, keyLen: i32, msg: usize, ms
 // the host must not call into the image from inside this import.
 @external("vsdk", "event")
 export declare function host_event(kind: i32, a: i32, b: i32): void;
+
+// --- over-the-air updates (assembly/ota/; docs/ota.md, "The update protocol") ---
+// The image downloads a release package; the host owns the slots, verifies the package with the
+// public key it was built with, and switches images (the root of trust no update replaces).
+
+// Prepare the inactive slot for a package of `size` bytes named by its SHA-256 (32 raw bytes at
+// id). Returns the bytes of this same package already stored durably (resume; 0 = fresh start),
+// or E_NOSPACE (larger than a slot), E_ARG, E_IO.
+@external("vsdk", "ota_begin")
+export declare function host_ota_begin(id: usize, idLen: i32, size: i32): i32;
+
+// Append len bytes at offset, which must equal the stored length (E_STATE otherwise). Returns the
+// new durable length, or E_IO / E_NOSPACE.
+@external("vsdk", "ota_write")
+export declare function host_ota_write(offset: i32, ptr: usize, len: i32): i32;
+
+// Every byte is stored: verify (docs/ota.md's refusal table) and stage the slot to boot next.
+// OK, or the refusal code (the slot is then discarded and nothing else changes).
+@external("vsdk", "ota_finish")
+export declare function host_ota_finish(): i32;
+
+// The running trial image passed its health check. OK; E_STATE when not on trial.
+@external("vsdk", "ota_confirm")
+export declare function host_ota_confirm(): i32;
+
+// Writes 16 bytes (u32 LE each): running image version (packed, 0 = built-in), last confirmed
+// version, flags (bit 0 on trial, bit 1 a rollback happened before this boot), the rollback's
+// reason code. Returns 16.
+@external("vsdk", "ota_status")
+export declare function host_ota_status(out: usize, cap: i32): i32;

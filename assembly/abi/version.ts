@@ -3,5 +3,5 @@
 // only add. A host refuses an image whose major differs from its own or whose minor is older
 // than the newest export it calls.
 export const ABI_VERSION_MAJOR: u32 = 1;
-export const ABI_VERSION_MINOR: u32 = 0;
+export const ABI_VERSION_MINOR: u32 = 1;
 export const ABI_VERSION: u32 = (ABI_VERSION_MAJOR << 16) | ABI_VERSION_MINOR;
