@@ -23,6 +23,7 @@ export interface CloudConfig {
   relayHost: string;            // the address devices send RTP to
   roomWorker: string[] | null;  // command for a room worker; null = this program's `room-worker`
   roomOpTimeoutMs: number;
+  releasePublicKey: string | null; // PEM file of the release key: uploaded packages must verify with it (cloud/ota/)
 }
 
 const env = process.env;
@@ -49,6 +50,7 @@ export function defaultConfig(overrides: Partial<CloudConfig> = {}): CloudConfig
     relayHost: env.VSDK_RELAY_HOST ?? "127.0.0.1",
     roomWorker: null,
     roomOpTimeoutMs: 5000,
+    releasePublicKey: env.VSDK_RELEASE_PUBLIC_KEY ?? null,
     ...overrides,
   };
 }

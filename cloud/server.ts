@@ -13,6 +13,8 @@ import { SN_PATTERN } from "./device-api/signing.js";
 import { verifyDeviceRequest } from "./device-api/verify.js";
 import { ApiError, badRequest, notFound, optionalString, parseJsonObject, readBody, sendJson } from "./http.js";
 import { createLogger, type Logger } from "./log.js";
+import { MAX_PACKAGE_BYTES } from "./ota/releases.js";
+import { isOtaDevicePath, isPackageUpload, loadReleaseKey, OtaRoutes } from "./ota/routes.js";
 import { provisionDevice } from "./provision.js";
 import { openDatabase } from "./store/db.js";
 import { migrate } from "./store/migrations.js";
@@ -32,6 +34,7 @@ export class Cloud {
   readonly events: EventChannel;
   readonly calls: CallControl;
   readonly push: PushReceiver;
+  readonly ota: OtaRoutes;
   private server!: Server;
   private closing!: Promise<void>;
   private close!: () => void;
@@ -46,6 +49,7 @@ export class Cloud {
     this.events = new EventChannel(store);
     this.calls = new CallControl(store, this.events, this.wechat, config, this.log);
     this.push = new PushReceiver(config.wechat, store, this.calls, this.log);
+    this.ota = new OtaRoutes(store.db, this.events, loadReleaseKey(config.releasePublicKey), this.log);
     this.closing = new Promise((r) => { this.close = r; });
   }
 
@@ -105,7 +109,7 @@ export class Cloud {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://x");
     try {
-      const body = await readBody(req, this.config.maxBodyBytes);
+      const body = await readBody(req, isPackageUpload(req.method ?? "GET", url.pathname) ? MAX_PACKAGE_BYTES : this.config.maxBodyBytes);
       const answer = await this.route(req, url, body, res);
       if (answer !== undefined && !res.headersSent) sendJson(res, 200, answer);
     } catch (err) {
@@ -142,8 +146,9 @@ export class Cloud {
 
     const known = ["/v1/device/register", "/v1/device/ticket", "/v1/device/events", "/v1/calls"];
     const callOp = /^\/v1\/calls\/(c_[0-9a-f]{1,64})\/([a-z]+)$/.exec(path);
-    if (!known.includes(path) && !(callOp && CALL_OPS.has(callOp[2]))) throw notFound();
+    if (!known.includes(path) && !(callOp && CALL_OPS.has(callOp[2])) && !isOtaDevicePath(path)) throw notFound();
     const device = await verifyDeviceRequest(this.store, method, (req.url ?? "/"), req.headers, body, this.config.replayWindowSeconds);
+    if (isOtaDevicePath(path)) return this.ota.device(method, path, url, device.sn, body, req, res);
     const json = parseJsonObject(body);
 
     if (path === "/v1/device/register") { expect("POST"); return this.register(device.sn, device.model_id); }
@@ -195,6 +200,8 @@ export class Cloud {
 
   private async admin(req: IncomingMessage, method: string, parts: string[], body: Buffer): Promise<unknown> {
     if (req.headers.authorization !== `Bearer ${this.config.adminToken}`) throw new ApiError(401, "admin_auth", -1012);
+    const release = await this.ota.admin(method, parts, body); // before JSON parsing: a package is bytes
+    if (release !== undefined) return release;
     const json = parseJsonObject(body);
     const str = (k: string, re: RegExp) => {
       const v = json[k];

@@ -83,6 +83,51 @@ export const migrations: string[][] = [
     // device talks is recorded, then told busy.
     `CREATE UNIQUE INDEX calls_one_outgoing_per_device ON calls (sn) WHERE ended_at IS NULL AND direction = 'device_to_user'`,
   ],
+  [
+    // Over-the-air releases (cloud/ota/). The package is kept whole (BYTEA: SQLite stores the
+    // bytes unchanged under any type name) beside the header fields the cloud decides with.
+    `CREATE TABLE releases (
+      id TEXT PRIMARY KEY,
+      image_version BIGINT NOT NULL UNIQUE,
+      abi_version BIGINT NOT NULL,
+      min_runtime_version BIGINT NOT NULL,
+      image_size BIGINT NOT NULL,
+      image_sha256 TEXT NOT NULL,
+      key_id TEXT NOT NULL,
+      package_size BIGINT NOT NULL,
+      package_sha256 TEXT NOT NULL UNIQUE,
+      package BYTEA NOT NULL,
+      created_at BIGINT NOT NULL
+    )`,
+    // One rollout per release: a percentage of the fleet or a list of devices (JSON), never both.
+    `CREATE TABLE rollouts (
+      release_id TEXT PRIMARY KEY REFERENCES releases(id),
+      percent BIGINT,
+      devices TEXT,
+      updated_at BIGINT NOT NULL
+    )`,
+    `CREATE TABLE device_update (
+      sn TEXT NOT NULL REFERENCES devices(sn),
+      release_id TEXT NOT NULL REFERENCES releases(id),
+      state TEXT NOT NULL,
+      code BIGINT NOT NULL,
+      bytes BIGINT NOT NULL,
+      image_version TEXT NOT NULL,
+      updated_at BIGINT NOT NULL,
+      PRIMARY KEY (sn, release_id)
+    )`,
+    `CREATE INDEX device_update_release ON device_update (release_id, state)`,
+    `CREATE TABLE device_update_history (
+      sn TEXT NOT NULL REFERENCES devices(sn),
+      step BIGINT NOT NULL,
+      release_id TEXT NOT NULL REFERENCES releases(id),
+      at BIGINT NOT NULL,
+      state TEXT NOT NULL,
+      code BIGINT NOT NULL,
+      bytes BIGINT NOT NULL,
+      PRIMARY KEY (sn, step)
+    )`,
+  ],
 ];
 
 /** Applies the migrations not yet recorded, each in its own transaction; safe to run concurrently. */
