@@ -7,11 +7,13 @@
 process.env.VSDK_LOG ??= "silent";
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { repoRoot } from "../../host-node/paths.js";
 import { startLocalSystem, type LocalSystem } from "../../cloud/local-system.js";
 import { sign } from "../../cloud/device-api/signing.js";
 import { pack } from "../../ota/package.js";
@@ -330,6 +332,49 @@ test("a newer release by device list takes over; after rolled_back it is not off
   assert.deepEqual(shown.json.states, { rolled_back: 1, refused: 1 });
   const history = (await admin("GET", `/admin/v1/devices/${a}/update`)).json.history;
   assert.deepEqual(history.at(-1), { ...history.at(-1), release_id: r2, state: "rolled_back", code: -1013 });
+});
+
+/** `vsdk cloud release ...` as a process from the sources, against this test's cloud. */
+function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "cloud", "cli-entry.ts"), "cloud", "release", ...args,
+    "--url", sys.cloud.url, "--ca", sys.cloud.caFile!], { cwd: repoRoot, env: { ...process.env, VSDK_ADMIN_TOKEN: sys.cloud.config.adminToken } });
+  let stdout = "", stderr = "";
+  child.stdout.on("data", (d) => { stdout += d; });
+  child.stderr.on("data", (d) => { stderr += d; });
+  return new Promise((resolve) => child.on("close", (status) => resolve({ status, stdout, stderr })));
+}
+
+test("vsdk cloud release publish/rollout/status/device talk to the running cloud's admin API", async () => {
+  const help = await cli(["--help"]);
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout, /publish FILE \[--percent P \| --devices/);
+  const file = join(dir, "sdk-1.3.0.vota");
+  const v3 = makePackage("1.3.0", 6000, keys, 4);
+  writeFileSync(file, v3);
+  const target = sns[5];
+  const published = await cli(["publish", file, "--devices", `${target},${sns[6]}`]);
+  assert.equal(published.status, 0, published.stderr);
+  const out = JSON.parse(published.stdout);
+  assert.equal(out.release.package_sha256, sha(v3));
+  assert.deepEqual([out.rollout.devices, out.announced], [[target, sns[6]], 2]);
+  assert.equal((await dev(target).get("/v1/device/ota")).json.release.release_id, out.release.id);
+  await dev(target).post("/v1/device/ota/state", { release_id: out.release.id, state: "downloading", bytes: 100 });
+  const status = await cli(["status", out.release.id]);
+  assert.equal(status.status, 0, status.stderr);
+  assert.deepEqual(JSON.parse(status.stdout).states, { downloading: 1 });
+  const paused = await cli(["rollout", out.release.id, "--percent", "0"]);
+  assert.equal(JSON.parse(paused.stdout).rollout.percent, 0);
+  assert.equal((await dev(sns[6]).get("/v1/device/ota")).json.release?.release_id === out.release.id, false, "paused: not offered to a device that had not started");
+  const device = await cli(["device", target]);
+  assert.equal(JSON.parse(device.stdout).current.state, "downloading");
+  const bad = makePackage("1.4.0", 100, otherKeys, 5);
+  writeFileSync(file, bad);
+  const refused = await cli(["publish", file]);
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /-1012/);
+  assert.equal((await cli(["rollout", out.release.id])).status, 2, "rollout needs --percent or --devices");
+  assert.equal((await cli(["rollout", out.release.id, "--percent", "150"])).status, 2);
+  assert.equal((await cli(["status", "r_0000000000000000"])).status, 1);
 });
 
 test("PostgreSQL: publish, roll out, download and report on the same code", async () => {
