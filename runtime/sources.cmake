@@ -6,7 +6,14 @@ set(VSDK_RUNTIME_SOURCES
   ${VSDK_RUNTIME_DIR}/src/image_scan.c
   ${VSDK_RUNTIME_DIR}/src/strerror.c
   ${VSDK_RUNTIME_DIR}/src/wx_compat.c
+  ${VSDK_RUNTIME_DIR}/src/ota_package.c
+  ${VSDK_RUNTIME_DIR}/src/ota_record.c
+  ${VSDK_RUNTIME_DIR}/src/ota_update.c
+  ${VSDK_RUNTIME_DIR}/src/ota_boot.c
   ${VSDK_RUNTIME_DIR}/../host-shims/src/imports.c)
+# The OTA release key compiled in (generated source; see the file for VSDK_OTA_PUBLIC_KEY_PEM).
+include(${VSDK_RUNTIME_DIR}/src/ota_key.cmake)
+list(APPEND VSDK_RUNTIME_SOURCES ${VSDK_OTA_KEY_C})
 set(VSDK_RUNTIME_INCLUDE_DIRS
   ${VSDK_RUNTIME_DIR}/include
   ${VSDK_RUNTIME_DIR}/../host-shims/include)

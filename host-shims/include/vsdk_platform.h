@@ -53,6 +53,23 @@ typedef struct vsdk_platform {
   /* Optional: serialise every call into the image when several tasks use the C API. */
   void (*lock)(void *ctx);
   void (*unlock)(void *ctx);
+
+  /* OTA (docs/ota.md): two image slots, 0 and 1, each holding one release package. All four
+   * slot entries and ecdsa_p256_verify are needed, else the OTA imports answer E_UNSUPPORTED.
+   * slot_size: the slot's capacity in bytes. slot_erase: the slot is empty afterwards.
+   * slot_write: len bytes at offset. Both are durable when they return (a power cut afterwards
+   * keeps them); a cut during one may leave any part of it done. slot_map: the first len bytes
+   * of the slot, readable in place (wasm3 runs an image from there) until slot_unmap, or the
+   * slot's next erase or write; NULL when they cannot be read. */
+  int (*slot_size)(void *ctx, int slot);
+  int (*slot_erase)(void *ctx, int slot);
+  int (*slot_write)(void *ctx, int slot, uint32_t offset, const uint8_t *data, size_t len);
+  const uint8_t *(*slot_map)(void *ctx, int slot, uint32_t len);
+  void (*slot_unmap)(void *ctx, int slot);
+  /* ECDSA over P-256: VSDK_OK when sig (DER) signs hash (SHA-256, 32 bytes) under the public
+   * key spki (DER SubjectPublicKeyInfo), else VSDK_E_AUTH. */
+  int (*ecdsa_p256_verify)(void *ctx, const uint8_t *spki, size_t spki_len, const uint8_t *hash,
+                           const uint8_t *sig, size_t sig_len);
 } vsdk_platform_t;
 
 #endif

@@ -5,14 +5,27 @@
 #define VSDK_SHIMS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "wasm3.h"
 #include "vsdk_platform.h"
+
+/* The OTA imports, served by the runtime (runtime/src/ota_update.c): the slots, the verifier
+ * and the switch are the root of trust, so they live beside the engine, not in a port. */
+typedef struct vsdk_ota_imports {
+  int (*begin)(void *arg, const uint8_t *id, uint32_t id_len, int32_t size);
+  int (*write)(void *arg, int32_t offset, const uint8_t *data, int32_t len);
+  int (*finish)(void *arg);
+  int (*confirm)(void *arg);
+  int (*status)(void *arg, uint8_t out[16]);
+  void *arg;
+} vsdk_ota_imports_t;
 
 /* What the shims reach through the import context's userdata. */
 typedef struct vsdk_shim_host {
   const vsdk_platform_t *platform;
   void (*on_event)(void *arg, int kind, int a, int b);
   void *event_arg;
+  const vsdk_ota_imports_t *ota; /* NULL: the OTA imports answer E_UNSUPPORTED */
 } vsdk_shim_host_t;
 
 typedef struct vsdk_shim {

@@ -178,6 +178,42 @@ SHIM(shim_event) {
   return m3Err_none;
 }
 
+/* --- OTA: the package's bytes come from the image; everything else is the runtime's --- */
+
+#define OTA (HOST->ota)
+
+SHIM(shim_ota_begin) {
+  const uint8_t *id = mem_range(runtime, mem, ARG(1, 0), ARG(1, 1));
+  if (!OTA) RETURN_I32(VSDK_E_UNSUPPORTED);
+  if (!id) RETURN_I32(VSDK_E_ARG);
+  RETURN_I32(OTA->begin(OTA->arg, id, (uint32_t)ARG(1, 1), ARG(1, 2)));
+}
+
+SHIM(shim_ota_write) {
+  const uint8_t *data = mem_range(runtime, mem, ARG(1, 1), ARG(1, 2));
+  if (!OTA) RETURN_I32(VSDK_E_UNSUPPORTED);
+  if (!data) RETURN_I32(VSDK_E_ARG);
+  RETURN_I32(OTA->write(OTA->arg, ARG(1, 0), data, ARG(1, 2)));
+}
+
+SHIM(shim_ota_finish) {
+  (void)runtime; (void)mem;
+  RETURN_I32(OTA ? OTA->finish(OTA->arg) : VSDK_E_UNSUPPORTED);
+}
+
+SHIM(shim_ota_confirm) {
+  (void)runtime; (void)mem;
+  RETURN_I32(OTA ? OTA->confirm(OTA->arg) : VSDK_E_UNSUPPORTED);
+}
+
+SHIM(shim_ota_status) {
+  int32_t cap = ARG(1, 1);
+  uint8_t *out = mem_range(runtime, mem, ARG(1, 0), cap);
+  if (!OTA) RETURN_I32(VSDK_E_UNSUPPORTED);
+  if (!out || cap < 16) RETURN_I32(VSDK_E_ARG);
+  RETURN_I32(OTA->status(OTA->arg, out));
+}
+
 static const vsdk_shim_t shims[] = {
   { "log",         "v(iii)",   shim_log },
   { "clock_ms",    "i()",      shim_clock_ms },
@@ -199,11 +235,11 @@ static const vsdk_shim_t shims[] = {
   { "hmac_sha256", "i(iiiii)", shim_hmac_sha256 },
   { "event",       "v(iii)",   shim_event },
   /* OTA (docs/ota.md, "Imports"): the runtime owns the slots, the verifier and the switch. */
-  { "ota_begin",   "i(iii)",   vsdk_shim_unsupported },
-  { "ota_write",   "i(iii)",   vsdk_shim_unsupported },
-  { "ota_finish",  "i()",      vsdk_shim_unsupported },
-  { "ota_confirm", "i()",      vsdk_shim_unsupported },
-  { "ota_status",  "i(ii)",    vsdk_shim_unsupported },
+  { "ota_begin",   "i(iii)",   shim_ota_begin },
+  { "ota_write",   "i(iii)",   shim_ota_write },
+  { "ota_finish",  "i()",      shim_ota_finish },
+  { "ota_confirm", "i()",      shim_ota_confirm },
+  { "ota_status",  "i(ii)",    shim_ota_status },
 };
 
 const vsdk_shim_t *vsdk_shims_find(const char *name) {

@@ -36,6 +36,9 @@ typedef struct vsdk_config {
   int compile_eagerly;
   vsdk_event_cb on_event;
   void *event_arg;
+  /* OTA: a trial image must call the ota_confirm import within this many ms of its start, or
+   * it is rolled back; 0 = VSDK_OTA_HEALTH_TIMEOUT_MS. The slots are the platform's. */
+  uint32_t ota_health_timeout_ms;
 } vsdk_config_t;
 
 #define VSDK_DEFAULT_STACK_BYTES   4096u
@@ -45,6 +48,11 @@ typedef struct vsdk_config {
 /* The image ABI this runtime speaks: same major, minor at least this. */
 #define VSDK_RUNTIME_ABI_MAJOR 1u
 #define VSDK_RUNTIME_ABI_MINOR 0u
+
+/* This runtime's version, packed as OTA packages' min_runtime_version is (MAJOR << 24 |
+ * MINOR << 16 | PATCH): a package needing a newer runtime is refused. */
+#define VSDK_RUNTIME_VERSION ((1u << 24) | (1u << 16) | 0u) /* 1.1.0: the first with OTA */
+#define VSDK_OTA_HEALTH_TIMEOUT_MS 120000u
 
 /* Starts the runtime with an image (NULL: the image linked into flash, vsdk_sdk_wasm[]). The
  * image bytes must stay valid while it runs (wasm3 reads them in place). */
@@ -57,6 +65,19 @@ void vsdk_deinit(void);
  * expected_sha256: the digest from the OTA announcement (NULL skips it). Without it only the
  * structure is checked, and an image cut exactly at a section boundary is still valid wasm. */
 int vsdk_load_image(const uint8_t *image, uint32_t len, const uint8_t expected_sha256[32]);
+
+/* OTA as the image's ota_status import reports it (docs/ota.md): versions packed, 0 = the
+ * built-in image; flags VSDK_OTA_ON_TRIAL (the running image is not confirmed yet) and
+ * VSDK_OTA_ROLLED_BACK (a trial was rolled back since the last confirm, for rollback_reason:
+ * VSDK_E_TIMEOUT no confirm, VSDK_E_STATE trap, VSDK_E_AGAIN trial boots used up,
+ * VSDK_E_STORAGE_CORRUPT the slot no longer verified). VSDK_OK, or VSDK_E_NOT_INIT. */
+typedef struct vsdk_ota_status {
+  uint32_t running_version, last_confirmed, flags;
+  int32_t rollback_reason;
+} vsdk_ota_status_t;
+#define VSDK_OTA_ON_TRIAL    1u
+#define VSDK_OTA_ROLLED_BACK 2u
+int vsdk_ota_status(vsdk_ota_status_t *status);
 
 /* Stores the device's identity, once at manufacture: JSON {"sn","secret","cloud"}. */
 int vsdk_provision(const char *json);

@@ -5,10 +5,14 @@
 #include "vsdk.h"
 #include "engine.h"
 #include "heap.h"
+#include "ota.h"
 #include "sdk_wasm.h"
 
 static vsdk_engine_t engine;
 static const vsdk_platform_t *platform;
+static vsdk_ota_t ota;
+static vsdk_event_cb firmware_on_event;
+static void *firmware_event_arg;
 
 static void lock(void) { if (platform && platform->lock) platform->lock(platform->ctx); }
 static void unlock(void) { if (platform && platform->unlock) platform->unlock(platform->ctx); }
@@ -17,11 +21,26 @@ static int32_t now_ms(void) {
   return platform && platform->clock_ms ? (int32_t)platform->clock_ms(platform->ctx) : 0;
 }
 
+/* Events pass through on their way to the firmware: the runtime acts on the image's request
+ * to switch to a staged update, after the call in which it came. */
+static void on_image_event(void *arg, int kind, int a, int b) {
+  (void)arg;
+  if (kind == VSDK_EVENT_OTA_READY) ota.switch_requested = 1;
+  if (firmware_on_event) firmware_on_event(firmware_event_arg, kind, a, b);
+}
+
+/* Ends a verb's call into the image (caller holds the lock): the OTA switch or rollback the
+ * call asked for or caused happens here, between calls, never inside one. */
+static int done(int rc) {
+  if (engine.runtime) vsdk_ota_after_call(&ota, rc);
+  return rc;
+}
+
 /* One export call under the lock; returns the export's result, or the runtime's error. */
 static int call(const char *name, int argc, const int32_t *argv) {
   int32_t result = 0;
   lock();
-  int rc = vsdk_engine_call(&engine, name, argc, argv, &result);
+  int rc = done(vsdk_engine_call(&engine, name, argc, argv, &result));
   unlock();
   return rc < 0 ? rc : result;
 }
@@ -45,9 +64,16 @@ static int io_region(uint8_t **at, uint32_t *capacity) {
  * vsdk_is_registered(). A media-only image has no vsdk_device_init. Caller holds the lock. */
 static int load_and_start(const uint8_t *image, uint32_t len) {
   int rc = vsdk_engine_load(&engine, image, len);
+  /* A request to switch raised before this image started was its predecessor's. */
+  ota.switch_requested = 0;
   int32_t now = now_ms(), started;
   if (rc == VSDK_OK) vsdk_engine_call(&engine, "vsdk_device_init", 1, &now, &started);
   return rc;
+}
+
+static int ota_start(void *arg, const uint8_t *image, uint32_t len) {
+  (void)arg;
+  return load_and_start(image, len);
 }
 
 int vsdk_init(const vsdk_config_t *config, const uint8_t *image, uint32_t len) {
@@ -59,11 +85,17 @@ int vsdk_init(const vsdk_config_t *config, const uint8_t *image, uint32_t len) {
   engine.memory_limit = config->memory_limit_bytes ? config->memory_limit_bytes : VSDK_DEFAULT_MEMORY_LIMIT;
   engine.compile_eagerly = config->compile_eagerly;
   engine.host.platform = config->platform;
-  engine.host.on_event = config->on_event;
-  engine.host.event_arg = config->event_arg;
+  engine.host.on_event = on_image_event;
+  engine.host.event_arg = NULL;
+  firmware_on_event = config->on_event;
+  firmware_event_arg = config->event_arg;
   if (!image) { image = vsdk_sdk_wasm; len = vsdk_sdk_wasm_len; }
+  /* The image given (or the one linked in) is the built-in image: what runs when no update
+   * is confirmed or staged, and what every rollback can fall back to. */
+  vsdk_ota_setup(&ota, config->platform, image, len, config->ota_health_timeout_ms, ota_start, NULL);
+  engine.host.ota = ota.enabled ? &ota.imports : NULL;
   lock();
-  int rc = load_and_start(image, len);
+  int rc = vsdk_ota_boot(&ota);
   unlock();
   return rc;
 }
@@ -71,8 +103,25 @@ int vsdk_init(const vsdk_config_t *config, const uint8_t *image, uint32_t len) {
 void vsdk_deinit(void) {
   lock();
   vsdk_engine_free(&engine);
+  vsdk_ota_release(&ota);
   unlock();
   platform = NULL;
+}
+
+int vsdk_ota_status(vsdk_ota_status_t *status) {
+  if (!status) return VSDK_E_ARG;
+  if (!engine.runtime) return VSDK_E_NOT_INIT;
+  uint8_t b[16];
+  lock();
+  vsdk_ota_status_bytes(&ota, b);
+  unlock();
+  uint32_t w[4];
+  for (int i = 0; i < 4; i++) w[i] = (uint32_t)b[4 * i] | (uint32_t)b[4 * i + 1] << 8 | (uint32_t)b[4 * i + 2] << 16 | (uint32_t)b[4 * i + 3] << 24;
+  status->running_version = w[0];
+  status->last_confirmed = w[1];
+  status->flags = w[2];
+  status->rollback_reason = (int32_t)w[3];
+  return VSDK_OK;
 }
 
 int vsdk_load_image(const uint8_t *image, uint32_t len, const uint8_t expected_sha256[32]) {
@@ -122,7 +171,7 @@ int vsdk_provision(const char *json) {
   if (rc == VSDK_OK) {
     memcpy(io, json, len);
     int32_t argv[2] = { io_ptr, (int32_t)len };
-    rc = vsdk_engine_call(&engine, "vsdk_device_provision", 2, argv, &result);
+    rc = done(vsdk_engine_call(&engine, "vsdk_device_provision", 2, argv, &result));
   }
   unlock();
   return rc < 0 ? rc : result;
@@ -145,7 +194,7 @@ int vsdk_call(const char *openid, int room_type, const char *payload) {
     memcpy(io + id_len, payload, payload_len);
     /* now, room type, where the strings are, openid length, payload length, custom query length */
     int32_t argv[6] = { now_ms(), room_type, io_ptr, (int32_t)id_len, (int32_t)payload_len, 0 };
-    rc = vsdk_engine_call(&engine, "vsdk_signal_call", 6, argv, &result);
+    rc = done(vsdk_engine_call(&engine, "vsdk_signal_call", 6, argv, &result));
   }
   unlock();
   return rc < 0 ? rc : result;
@@ -163,7 +212,7 @@ int vsdk_audio_in(const int16_t *pcm, int samples) {
   if (rc == VSDK_OK) {
     memcpy(io, pcm, (size_t)samples * 2u);
     int32_t arg = samples;
-    rc = vsdk_engine_call(&engine, "vsdk_audio_in", 1, &arg, &result);
+    rc = done(vsdk_engine_call(&engine, "vsdk_audio_in", 1, &arg, &result));
   }
   unlock();
   return rc < 0 ? rc : result;
@@ -181,6 +230,7 @@ int vsdk_audio_out(int16_t *pcm, int max_samples) {
     rc = vsdk_engine_call(&engine, "vsdk_audio_out", 1, &arg, &result);
     if (rc == VSDK_OK && result > arg) rc = VSDK_E_IMAGE;
     if (rc == VSDK_OK && result > 0) memcpy(pcm, io, (size_t)result * 2u);
+    done(rc);
   }
   unlock();
   return rc < 0 ? rc : result;
@@ -191,7 +241,7 @@ int vsdk_audio_rate(void) { return call("vsdk_audio_rate", 0, NULL); }
 int vsdk_call_export(const char *name, int argc, const int32_t *argv, int32_t *result) {
   if (!name) return VSDK_E_ARG;
   lock();
-  int rc = vsdk_engine_call(&engine, name, argc, argv, result);
+  int rc = done(vsdk_engine_call(&engine, name, argc, argv, result));
   unlock();
   return rc;
 }

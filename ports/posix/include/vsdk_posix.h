@@ -16,4 +16,17 @@ vsdk_posix_t *vsdk_posix_new(const char *data_dir, const char *ca_file, int log_
 const vsdk_platform_t *vsdk_posix_platform(vsdk_posix_t *port);
 void vsdk_posix_free(vsdk_posix_t *port);
 
+/* OTA slots are the files ota-slot-0.bin and ota-slot-1.bin in data_dir, written with fsync.
+ * Their capacity (default VSDK_POSIX_SLOT_BYTES) can be lowered, e.g. to test oversize refusals. */
+#define VSDK_POSIX_SLOT_BYTES (256u * 1024u + 1024u)
+void vsdk_posix_set_slot_size(vsdk_posix_t *port, uint32_t bytes);
+
+/* Power cuts, for tests: with VSDK_POWER_CUT_AT=N in the environment when the port is made,
+ * the Nth durable write (slot erase, slot write, key-value put or delete) is done only in part
+ * (half of a slot write, a put's temporary file half written and never renamed, a delete not
+ * done) and the process leaves at once with _exit(VSDK_POSIX_POWER_CUT_EXIT), as a device
+ * losing power would. vsdk_posix_durable_writes counts the durable writes so far. */
+#define VSDK_POSIX_POWER_CUT_EXIT 86
+long vsdk_posix_durable_writes(const vsdk_posix_t *port);
+
 #endif

@@ -43,6 +43,12 @@ static int kv_put(void *ctx, const char *key, const uint8_t *data, size_t len) {
   if (rc) return rc;
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
   if (fd < 0) return VSDK_E_IO;
+  if (vsdk_posix_power_cut_due(ctx)) {
+    /* Cut mid-put: half the new value in the temporary file, never renamed into place. */
+    if (write(fd, data, len / 2) < 0) { /* the cut happens either way */ }
+    fsync(fd);
+    vsdk_posix_power_cut();
+  }
   size_t done = 0;
   while (done < len) {
     ssize_t n = write(fd, data + done, len - done);
@@ -60,6 +66,7 @@ static int kv_delete(void *ctx, const char *key) {
   char path[640];
   int rc = key_path(ctx, key, "", path, sizeof path);
   if (rc) return rc;
+  if (vsdk_posix_power_cut_due(ctx)) vsdk_posix_power_cut();
   return unlink(path) == 0 || errno == ENOENT ? VSDK_OK : VSDK_E_IO;
 }
 

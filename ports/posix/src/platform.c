@@ -64,6 +64,8 @@ vsdk_posix_t *vsdk_posix_new(const char *data_dir, const char *ca_file, int log_
   vsdk_posix_kv_install(p);
   vsdk_posix_udp_install(p);
   vsdk_posix_crypto_install(p);
+  vsdk_posix_slots_install(port);
+  vsdk_posix_power_cut_arm(port);
   if (vsdk_posix_tls_install(port) != 0 || vsdk_posix_opus_install(port) != 0) {
     vsdk_posix_free(port);
     return NULL;
@@ -78,6 +80,7 @@ void vsdk_posix_free(vsdk_posix_t *port) {
   vsdk_posix_udp_close_all(port);
   vsdk_posix_tls_free(port);
   vsdk_posix_opus_free(port);
+  vsdk_posix_slots_free(port);
   pthread_mutex_destroy(&port->lock);
   free(port);
 }
