@@ -109,7 +109,9 @@ export class Cloud {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://x");
     try {
-      const body = await readBody(req, isPackageUpload(req.method ?? "GET", url.pathname) ? MAX_PACKAGE_BYTES : this.config.maxBodyBytes);
+      // Only the back office may send a whole release package; everyone else keeps the small limit.
+      const upload = isPackageUpload(req.method ?? "GET", url.pathname) && req.headers.authorization === `Bearer ${this.config.adminToken}`;
+      const body = await readBody(req, upload ? MAX_PACKAGE_BYTES : this.config.maxBodyBytes);
       const answer = await this.route(req, url, body, res);
       if (answer !== undefined && !res.headersSent) sendJson(res, 200, answer);
     } catch (err) {

@@ -2,6 +2,7 @@
 // one rollout per release, each device's current update state per release, and every state
 // change in order. SQL in the subset SQLite and PostgreSQL share, like cloud/store/store.ts.
 import type { Db, Param } from "../store/db.js";
+import { Store } from "../store/store.js";
 
 export interface Release {
   id: string;
@@ -129,6 +130,18 @@ export class OtaStore {
    * history. Returns the current record.
    */
   async report(u: Omit<DeviceUpdate, "updated_at">): Promise<DeviceUpdate> {
+    // Two reports of one device racing on two PostgreSQL instances can pick the same step
+    // number; the loser tries again with the next one.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.reportOnce(u);
+      } catch (err) {
+        if (attempt >= 3 || !Store.isUniqueViolation(err)) throw err;
+      }
+    }
+  }
+
+  private async reportOnce(u: Omit<DeviceUpdate, "updated_at">): Promise<DeviceUpdate> {
     const now = Date.now();
     return this.db.transaction(async (tx) => {
       const before = await tx.all<DeviceUpdate>(`SELECT * FROM device_update WHERE sn = ? AND release_id = ?`, [u.sn, u.release_id]);

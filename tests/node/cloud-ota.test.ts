@@ -107,7 +107,8 @@ const v2 = makePackage("1.2.0", 20_000, keys, 2);
 let r1 = "", r2 = "";
 
 test("publishing stores the package and describes it; the same bytes again are the same release", async () => {
-  assert.equal((await admin("POST", "/admin/v1/releases", undefined, { raw: v1, token: "wrong" })).status, 401);
+  assert.equal((await admin("POST", "/admin/v1/releases", undefined, { raw: makePackage("1.0.9", 1000), token: "wrong" })).status, 401);
+  assert.equal((await admin("POST", "/admin/v1/releases", undefined, { raw: v1, token: "wrong" })).status, 413, "a large body only from the back office");
   const made = await admin("POST", "/admin/v1/releases", undefined, { raw: v1 });
   assert.equal(made.status, 200, made.text);
   assert.equal(made.json.created, true);
@@ -117,6 +118,7 @@ test("publishing stores the package and describes it; the same bytes again are t
   assert.equal(made.json.release.abi_version, 0x10001);
   assert.equal(made.json.release.package_size, v1.length);
   assert.equal(made.json.release.package_sha256, sha(v1));
+  assert.ok((await sys.cloud.ota.store.packageBytes(r1))!.equals(Buffer.from(v1)), "the database gives back the exact package");
   const again = await admin("POST", "/admin/v1/releases", undefined, { raw: v1 });
   assert.equal(again.status, 200);
   assert.deepEqual([again.json.created, again.json.release.id], [false, r1]);
