@@ -2,14 +2,17 @@
 // timer. The image does all the protocol work; this class only moves strings in and out, turns
 // the image's `event` import into Node events, and offers promises for tests and the CLI.
 import { EventEmitter } from "node:events";
-import { Image, DEFAULT_IMAGE } from "./image.js";
+import { join } from "node:path";
+import { Image, DEFAULT_IMAGE, type HostImports } from "./image.js";
+import { OtaHost, type Boot, type OtaHostOptions } from "./ota/host.js";
 import { ioImports, KvFiles, type IoImports, type StreamOptions } from "./imports/index.js";
 import type { KvOptions } from "./imports/kv.js";
-import { OK } from "./errors.js";
+import { OK, E_STATE, E_TIMEOUT } from "./errors.js";
 
 // Kinds of the image's event import (assembly/signal/events.ts).
 export const EVENT_NAMES: Record<number, string> = {
   1: "link", 2: "registered", 3: "ring", 4: "state", 5: "media", 6: "command", 7: "busy_sent", 8: "ota",
+  10: "ota_ready",
 };
 export const COMMAND_NAMES: Record<number, string> = {
   1: "time", 2: "register", 3: "call", 4: "answer", 5: "reject", 6: "hangup", 7: "cancel", 8: "busy", 9: "ticket",
@@ -44,13 +47,22 @@ export interface DeviceOptions {
   image?: string;
   /** Tick period in ms (default 5). */
   tickMs?: number;
+  /** Over-the-air updates: the release public key, slot size, health timeout (host-node/ota/host.ts). */
+  ota?: OtaHostOptions;
 }
 
 export function nowMs(): number { return Number(process.hrtime.bigint() / 1_000_000n) >>> 0; }
 
 export class Device extends EventEmitter {
-  readonly image: Image;
+  /** The running image; replaced when the device restarts into an update or rolls back. */
+  image: Image;
   readonly io: IoImports;
+  readonly ota: OtaHost;
+  private readonly imports: HostImports;
+  private initialised = false;
+  private timeouts: [number, number, number, number] | null = null;
+  /** When a trial image must have confirmed by (Date.now() ms), or 0. */
+  private trialDeadline = 0;
   readonly kvFiles: KvFiles;
   readonly events: DeviceEvent[] = [];
   private pending: DeviceEvent[] = [];
@@ -64,8 +76,47 @@ export class Device extends EventEmitter {
       stream: { ca: options.ca, gate: options.gate },
       onEvent: (kind, a, b) => { this.pending.push({ name: EVENT_NAMES[kind] ?? `event${kind}`, kind, a, b, at: Date.now() }); },
     });
-    this.image = Image.load(this.io.imports, options.image ?? DEFAULT_IMAGE);
-    this.io.mem.attach(this.image.exports.memory);
+    this.ota = new OtaHost(options.ota?.dir ?? join(options.storage, "ota-slots"), options.image ?? DEFAULT_IMAGE, options.ota);
+    this.imports = { ...this.io.imports, ...this.ota.imports(this.io.mem) };
+    this.image = this.load(this.ota.boot());
+  }
+
+  /** Loads the image a boot chose; a trial image that does not even load is rolled back. */
+  private load(boot: Boot): Image {
+    let image: Image;
+    try { image = Image.load(this.imports, boot.path); } catch (e) {
+      if (!boot.trial) throw e;
+      return this.load(this.ota.rollback(E_STATE));
+    }
+    this.io.mem.attach(image.exports.memory);
+    this.trialDeadline = boot.trial ? Date.now() + this.ota.healthTimeoutMs : 0;
+    return image;
+  }
+
+  /**
+   * Restarts the image, as a device's runtime does after an update is staged (event 10) or when a
+   * trial image fails (`rollbackReason`: E_STATE trap, E_TIMEOUT no confirm). Connections are
+   * dropped, the boot record decides which image runs, and an initialised device is initialised
+   * again (its timeouts re-applied) so it carries on by itself.
+   */
+  restart(rollbackReason = 0): void {
+    this.io.streams.closeAll();
+    this.io.udp.closeAll();
+    this.pending = [];
+    this.image = this.load(rollbackReason !== 0 ? this.ota.rollback(rollbackReason) : this.ota.boot());
+    this.emit("restart", { slot: this.ota.record.active, version: this.ota.record.activeVersion, rollback: rollbackReason });
+    if (!this.initialised) return;
+    this.init();
+    if (this.timeouts) this.setTimeouts(...this.timeouts);
+  }
+
+  /** Runs an export; a trap of a trial image rolls it back (and the call answers E_STATE). */
+  private guard(fn: () => number): number {
+    try { return fn(); } catch (e) {
+      if (!(e instanceof WebAssembly.RuntimeError) || !this.ota.onTrial) throw e;
+      this.restart(E_STATE);
+      return E_STATE;
+    }
   }
 
   private get x() { return this.image.exports; }
@@ -87,7 +138,10 @@ export class Device extends EventEmitter {
     return this.x.vsdk_device_provision(this.image.ioPtr, n);
   }
 
-  init(): number { return this.x.vsdk_device_init(nowMs()); }
+  init(): number {
+    this.initialised = true;
+    return this.guard(() => this.x.vsdk_device_init(nowMs()));
+  }
   isRegistered(): number { return this.x.vsdk_device_is_registered(); }
   deviceReport(): DeviceReport { return this.readJson((o, c) => this.x.vsdk_device_report(o, c)); }
   callReport(): CallReport { return this.readJson((o, c) => this.x.vsdk_signal_report(o, c)); }
@@ -96,6 +150,7 @@ export class Device extends EventEmitter {
   get memoryUsed(): number { return this.x.vsdk_memory_used(); }
 
   setTimeouts(waitSeconds: number, callTimeoutMs: number, ringTimeoutMs: number, requestTimeoutMs = 10000): number {
+    this.timeouts = [waitSeconds, callTimeoutMs, ringTimeoutMs, requestTimeoutMs];
     return this.x.vsdk_signal_set_timeouts(waitSeconds, callTimeoutMs, ringTimeoutMs, requestTimeoutMs);
   }
 
@@ -130,15 +185,23 @@ export class Device extends EventEmitter {
   /** One tick, then the events it raised (delivered after the image returned). A test may
    *  pass its own clock (ms, wrapping u32) to skip through backoff and timeouts. */
   tick(now: number = nowMs()): void {
-    this.x.vsdk_signal_tick(now >>> 0);
+    if (this.trialDeadline !== 0 && Date.now() >= this.trialDeadline) {
+      this.trialDeadline = 0;
+      if (this.ota.onTrial) { this.restart(E_TIMEOUT); return; }
+    }
+    this.guard(() => this.x.vsdk_signal_tick(now >>> 0));
     const batch = this.pending;
     this.pending = [];
+    let update = false;
     for (const e of batch) {
       this.events.push(e);
       if (this.events.length > 1000) this.events.shift();
       this.emit("event", e);
       this.emit(e.name, e);
+      if (e.kind === 10) update = true;
     }
+    // The image staged an update and no call is in progress: boot it now.
+    if (update) this.restart();
   }
 
   start(): void {

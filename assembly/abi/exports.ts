@@ -7,6 +7,7 @@ import { lastTrapLine, lastTrapColumn } from "./abort";
 import { arenaTop } from "../util/arena";
 import { mediaLinkTick, audioRate, audioIn, audioOut } from "../media/link";
 import { host_clock_ms } from "./imports";
+import { otaReport } from "../ota/updater";
 import { mediaStart, mediaStop, mediaFrameSamples, mediaCapture, mediaReceive, mediaPlayout, mediaStat } from "../media/session";
 import {
   apiDeviceProvision, apiDeviceInit, apiDeviceRegister, apiDeviceIsRegistered, apiDeviceReport, apiSignalTick, apiSignalCall,
@@ -138,3 +139,9 @@ export function vsdk_signal_report(out: usize, cap: i32): i32 { return apiSignal
 export function vsdk_signal_media(field: i32): i32 { return apiSignalMedia(field); }
 export function vsdk_signal_media_host(out: usize, cap: i32): i32 { return apiSignalMediaHost(out, cap); }
 export function vsdk_signal_set_timeouts(waitSeconds: i32, callTimeoutMs: i32, ringTimeoutMs: i32, requestTimeoutMs: i32): i32 { return apiSignalSetTimeouts(waitSeconds, callTimeoutMs, ringTimeoutMs, requestTimeoutMs); }
+
+// --- over-the-air updates (assembly/ota/; docs/ota.md) ---
+// The update runs from vsdk_signal_tick; this reports what it is doing as JSON into out:
+// {"enabled","step","release_id","offset","size","running","last_confirmed","flags","reason",
+// "trial","report","error"} (docs/abi.md). Returns its length, E_STATE before init, E_NOSPACE.
+export function vsdk_ota_report(out: usize, cap: i32): i32 { return otaReport(out, cap); }

@@ -12,6 +12,7 @@ import { backoffDelay } from "./backoff";
 import { commandsPoll, commandQueue, commandEnd } from "./commands";
 import { channelPoll } from "./channel";
 import { reportPlace } from "./report";
+import { otaInit, otaTick, otaHoldsCommand } from "../ota/updater";
 import {
   callActive, callReset, callSetPhase, OPENID_MAX, CALL_ID_MAX, STATE_TALKING, STATE_CALLING,
   PHASE_DIALING, PHASE_CALLING, PHASE_RINGING, PHASE_ANSWERING, PHASE_TALKING, PHASE_ENDED, PHASE_IDLE, DIRECTION_OUTGOING,
@@ -32,7 +33,7 @@ function queue(now: u32, op: i32): i32 {
 // Loads identity, registration and the event position, and places the signalling state.
 // Returns OK, E_NOT_REGISTERED when no identity was provisioned, E_STORAGE_CORRUPT, E_NOSPACE.
 export function agentInit(now: u32): i32 {
-  if (!signalPlace() || !reportPlace()) return E_NOSPACE;
+  if (!signalPlace() || !reportPlace() || !otaInit()) return E_NOSPACE;
   const r = identityLoad();
   if (r != OK) return r;
   const s = signal();
@@ -178,7 +179,8 @@ export function agentTick(now: u32): i32 {
     commandQueue(s, COMMAND_TIME, now);
   }
   const wasTime = s.op == COMMAND_TIME;
-  commandsPoll(now);
+  // An update's chunk or report on the command client finishes first (one exchange).
+  if (!otaHoldsCommand()) commandsPoll(now);
   if (wasTime && s.op == 0 && s.needTime) {
     // The time request gave up: try again later.
     timeFailures++;
@@ -186,6 +188,7 @@ export function agentTick(now: u32): i32 {
   }
   if (!s.needTime) timeFailures = 0;
   if (s.registered && clockIsSynced()) channelPoll(now);
+  otaTick(now);
   persistCall();
   const c = s.call;
   const inPhase = now - c.phaseSince;

@@ -18,6 +18,7 @@ import {
   PHASE_RINGING, PHASE_ENDED, PHASE_DIALING, DIRECTION_INCOMING, OPENID_MAX, CALL_ID_MAX,
 } from "./call";
 import { EVENT_LINK, EVENT_RING, EVENT_CALL_STATE, EVENT_MEDIA, EVENT_OTA, COMMAND_BUSY } from "./events";
+import { otaOffered, otaChannelAnswered } from "../ota/updater";
 
 function start(s: Signal, now: u32): i32 {
   const p = pathBegin(s.path);
@@ -82,6 +83,7 @@ export function channelPoll(now: u32): void {
   if (status != 200 || jsonValueEnd(body, end) == 0) { failed(s, status >= 500 ? E_AGAIN : E_PROTOCOL, now); return; }
   s.eventsFailures = 0;
   s.eventsNotBefore = now;
+  otaChannelAnswered();
   if (!s.linkUp) { s.linkUp = true; host_event(EVENT_LINK, 1, OK); }
   const before = s.lastSeq;
   handleEvents(s, jsonFirst(jsonGet(body, end, "events"), end), end, now);
@@ -123,7 +125,7 @@ function typeIs(e: usize, end: usize, name: string): bool {
 function handleEvent(s: Signal, e: usize, end: usize, now: u32): void {
   if (typeIs(e, end, "call.ring")) ring(s, e, end, now);
   else if (typeIs(e, end, "call.state")) state(s, e, end, now);
-  else if (typeIs(e, end, "ota.available")) host_event(EVENT_OTA, 0, 0);
+  else if (typeIs(e, end, "ota.available")) { otaOffered(e, end); host_event(EVENT_OTA, 0, 0); }
 }
 
 function ring(s: Signal, e: usize, end: usize, now: u32): void {

@@ -8,6 +8,9 @@ export const EVENT_MEDIA: i32 = 5;         // media parameters are known (vsdk_s
 export const EVENT_COMMAND: i32 = 6;       // a command finished; a: command (COMMAND_*); b: OK or its error
 export const EVENT_BUSY_SENT: i32 = 7;     // a second caller was told the device is busy; b: OK or error
 export const EVENT_OTA: i32 = 8;           // the cloud announced an update (ota.available)
+// An update is verified and staged and no call is in progress: the host restarts the image into
+// the staged slot right after the tick that raised it (docs/ota.md). a, b: 0.
+export const EVENT_OTA_READY: i32 = 10;
 
 // Commands, as reported by EVENT_COMMAND.
 export const COMMAND_TIME: i32 = 1;
