@@ -2,7 +2,7 @@
 // three (which release to run, ranged package download, state reports) and the back office's
 // (publish a package, roll it out, watch it). The server has already verified the device's
 // signature or the admin token; everything here is about releases.
-import { createPublicKey, type KeyObject } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { E_ARG, E_DUPLICATE } from "../../host-node/errors.js";
@@ -33,9 +33,7 @@ export const isOtaDevicePath = (path: string): boolean =>
 export const isPackageUpload = (method: string, path: string): boolean => method === "POST" && path === "/admin/v1/releases";
 
 export function loadReleaseKey(pemFile: string | null): KeyObject | null {
-  if (!pemFile) return null;
-  const pem = readFileSync(pemFile, "utf8");
-  return loadPublicKey(createPublicKey(pem).export({ type: "spki", format: "pem" }).toString());
+  return pemFile ? loadPublicKey(readFileSync(pemFile, "utf8")) : null;
 }
 
 const int = (v: unknown, name: string, min: number, max: number, fallback?: number): number => {

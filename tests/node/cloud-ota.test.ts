@@ -393,6 +393,9 @@ test("PostgreSQL: publish, roll out, download and report on the same code", asyn
     const adm = (method: string, path: string, payload: Buffer, type = "application/json") => send(d.agent, pgSys!.cloud.url, method, path,
       { authorization: `Bearer ${token}`, "content-type": type, "content-length": payload.length }, payload);
     try {
+      // Without a release key the cloud still checks structure and the image hash.
+      const damaged = v1.slice(); damaged[damaged.length - 1] ^= 1;
+      assert.equal((await adm("POST", "/admin/v1/releases", Buffer.from(damaged), "application/octet-stream")).json.code, -1011);
       const made = await adm("POST", "/admin/v1/releases", Buffer.from(v1), "application/octet-stream");
       assert.equal(made.status, 200, made.text);
       const id1 = made.json.release.id;
