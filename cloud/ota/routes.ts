@@ -195,7 +195,7 @@ export class OtaRoutes {
   }
 
   private async deviceStatus(sn: string) {
-    if (!SN_PATTERN.test(sn) || !(await this.store.db.all(`SELECT 1 FROM devices WHERE sn = ?`, [sn])).length) throw notFound();
+    if (!SN_PATTERN.test(sn) || !await this.store.deviceExists(sn)) throw notFound();
     const updates = await this.store.deviceUpdates(sn);
     const offered = await this.shouldRun(sn);
     return { sn, current: updates[0] ?? null, updates, history: await this.store.history(sn), offered: offered ? announcement(offered) : null };

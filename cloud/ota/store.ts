@@ -111,6 +111,10 @@ export class OtaStore {
       rollout: toRollout({ release_id: r.id, percent: r_percent, devices: r_devices, updated_at: r_updated_at }) }));
   }
 
+  async deviceExists(sn: string): Promise<boolean> {
+    return (await this.db.all(`SELECT 1 FROM devices WHERE sn = ?`, [sn])).length > 0;
+  }
+
   async registeredDevices(): Promise<string[]> {
     return (await this.db.all<{ sn: string }>(`SELECT sn FROM devices WHERE registered_at IS NOT NULL ORDER BY sn`)).map((r) => r.sn);
   }
