@@ -154,7 +154,11 @@ test("malformed, truncated, tampered, wrong-key and oversize packages are refuse
   const badImage = good.slice(); badImage[badImage.length - 1] ^= 0xff;
   await refuse(badImage, 400, -1011, "image changed after signing");
   await refuse(makePackage("3.0.0", 300 * 1024, keys, 3), 413, -1005, "larger than any slot");
-  assert.equal((await admin("GET", "/admin/v1/releases")).json.releases.length, 2, "nothing refused was stored");
+  // a package with the largest image a slot takes goes up; one byte more does not
+  const largest = await admin("POST", "/admin/v1/releases", undefined, { raw: makePackage("2.0.0", 256 * 1024, keys, 6) });
+  assert.equal(largest.status, 200, largest.text);
+  await refuse(makePackage("2.0.1", 256 * 1024 + 1, keys, 6), 400, -1005, "one byte over the slot (the body fits, the header says too large)");
+  assert.deepEqual((await admin("GET", "/admin/v1/releases")).json.releases.map((r: any) => r.image_version), ["2.0.0", "1.2.0", "1.1.0"], "nothing refused was stored");
   // the large body is allowed for the package upload only
   assert.equal((await admin("POST", "/admin/v1/devices", undefined, { raw: Buffer.alloc(9000, 0x20) })).status, 413);
 });
