@@ -1,0 +1,318 @@
+// Over-the-air updates end to end on the Node host: the real vendor cloud (SQLite, HTTPS) and
+// WeChat emulator, the real image downloading through its own signed requests, packages made by
+// ota/package.ts with keys generated here, and the Node host's slots, verifier and switch
+// (host-node/ota/). What the cloud records for each device (its per-release state and history)
+// is what the device reported, so each case reads the outcome from the cloud.
+//
+// The failing images are variants of build/sdk.wasm made here with binaryen, so the path that
+// fails is the real one: one whose vsdk_signal_tick traps (the first tick after the switch), one
+// whose ota_confirm import is renamed so the host answers E_UNSUPPORTED and it never confirms.
+process.env.VSDK_LOG ??= "silent";
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import binaryen from "binaryen";
+import { startLocalSystem, type LocalSystem } from "../../cloud/local-system.js";
+import { Device, type DeviceEvent } from "../../host-node/device.js";
+import { repoRoot } from "../../host-node/paths.js";
+import { E_AUTH, E_NOSPACE, E_STATE, E_TIMEOUT, E_UNSUPPORTED, OK } from "../../host-node/errors.js";
+import type { OtaHostOptions } from "../../host-node/ota/host.js";
+import { SlotStore } from "../../host-node/ota/slots.js";
+import { pack, HEADER_BYTES } from "../../ota/package.js";
+import { generateKeyPair, keyId, loadPrivateKey, signBytes, type KeyPairPem } from "../../ota/sign.js";
+import { packVersion } from "../../ota/version.js";
+import { send } from "./helpers/device-client.js";
+import { authoriseUser } from "./helpers/authorise.js";
+import { Agent } from "node:https";
+
+const TALKING = 5, ENDED = 7;
+let sys: LocalSystem;
+let dir: string;
+let agent: Agent;
+const devices: Device[] = [];
+const keys = generateKeyPair();
+const otherKeys = generateKeyPair();
+const image = new Uint8Array(readFileSync(join(repoRoot, "build/sdk.wasm")));
+/** The image's own ABI version, read by instantiating it with inert imports. */
+function imageAbi(): number {
+  const module = new WebAssembly.Module(image);
+  const vsdk: Record<string, () => number> = {};
+  for (const i of WebAssembly.Module.imports(module)) vsdk[i.name] = () => 0;
+  return (new WebAssembly.Instance(module, { vsdk }).exports.vsdk_abi_version as () => number)();
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), "vsdk-ota-device-"));
+  // No release key in the cloud: it stores any well-formed package, so the devices are the
+  // ones that must refuse the forged ones.
+  sys = await startLocalSystem({ cloud: { dataDir: join(dir, "cloud"), releasePublicKey: null }, emulator: { ringTimeoutMs: 4000 } });
+  agent = new Agent({ keepAlive: true, ca: sys.ca });
+});
+after(async () => {
+  for (const d of devices) d.stop();
+  agent.destroy();
+  await sys.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface PackOptions { wasm?: Uint8Array; keys?: KeyPairPem; abi?: number; badSignature?: boolean }
+
+function makePackage(version: string, o: PackOptions = {}): Uint8Array {
+  const priv = loadPrivateKey((o.keys ?? keys).privatePem);
+  const pkg = pack({ image: o.wasm ?? image, abiVersion: o.abi ?? imageAbi(), imageVersion: packVersion(version), minRuntimeVersion: 0,
+    keyId: keyId(priv), sign: (m) => signBytes(priv, m) });
+  if (o.badSignature) {
+    // The last byte of the DER signature: still well-formed, no longer the signer's.
+    const manifestLength = pkg[64] | (pkg[65] << 8), signatureLength = pkg[66] | (pkg[67] << 8);
+    pkg[HEADER_BYTES + manifestLength + signatureLength - 1] ^= 0x01;
+  }
+  return pkg;
+}
+
+async function admin(method: string, path: string, body: Buffer, type = "application/json") {
+  const a = await send(agent, sys.cloud.url, method, path, { authorization: `Bearer ${sys.cloud.config.adminToken}`,
+    "content-type": type, "content-length": body.length }, body);
+  assert.ok(a.status === 200 || a.status === 201, `${method} ${path}: ${a.status} ${a.text}`);
+  return a.json;
+}
+
+/** Publishes a package and rolls it out to the given devices; returns the release id. */
+async function release(pkg: Uint8Array, sns: string[]): Promise<string> {
+  const published = await admin("POST", "/admin/v1/releases", Buffer.from(pkg), "application/octet-stream");
+  const id = published.release.id as string;
+  await admin("POST", `/admin/v1/releases/${id}/rollout`, Buffer.from(JSON.stringify({ devices: sns })));
+  return id;
+}
+
+interface Update { release_id: string; state: string; code: number; bytes: number; image_version: string }
+async function cloudView(sn: string): Promise<{ current: Update | null; history: Update[] }> {
+  const a = await send(agent, sys.cloud.url, "GET", `/admin/v1/devices/${sn}/update`, { authorization: `Bearer ${sys.cloud.config.adminToken}` }, Buffer.alloc(0));
+  assert.equal(a.status, 200, a.text);
+  return a.json;
+}
+
+/** Waits until the cloud records `state` for the device and release. */
+async function cloudState(sn: string, id: string, state: string, timeoutMs = 30000): Promise<Update> {
+  const deadline = Date.now() + timeoutMs;
+  let last: Update | null = null;
+  while (Date.now() < deadline) {
+    last = (await cloudView(sn)).current;
+    if (last && last.release_id === id && last.state === state) return last;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${sn}: cloud has ${JSON.stringify(last)}, not ${state} for ${id}, after ${timeoutMs} ms`);
+}
+
+async function statesOf(sn: string, id: string): Promise<string[]> {
+  // The history is in step order, one step per change of state or code.
+  return (await cloudView(sn)).history.filter((u) => u.release_id === id).map((u) => u.state);
+}
+
+async function waitFor(what: string, ok: () => boolean, timeoutMs = 20000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+interface DeviceSetup { ota?: OtaHostOptions; storage?: string; openid?: string }
+
+function newDevice(sn: string, secret: string, storage: string, ota: OtaHostOptions): Device {
+  const d = new Device({ storage, ca: sys.ca, ota: { publicKey: keys.publicPem, healthTimeoutMs: 20000, ...ota } });
+  devices.push(d);
+  return d;
+}
+
+/** A provisioned, registered device running (a one-second event long poll). */
+async function device(sn: string, o: DeviceSetup = {}): Promise<{ d: Device; secret: string; storage: string }> {
+  const id = await sys.provision(sn);
+  const storage = o.storage ?? mkdtempSync(join(dir, "dev-"));
+  const d = newDevice(sn, id.secret, storage, o.ota ?? {});
+  assert.equal(d.provision({ sn, secret: id.secret, cloud: sys.cloud.url }), OK);
+  assert.equal(d.init(), OK);
+  assert.equal(d.setTimeouts(1, 60000, 60000, 3000), OK);
+  d.start();
+  assert.equal(await d.register(), OK);
+  if (o.openid) await authoriseUser(sys, sn, id.secret, o.openid);
+  return { d, secret: id.secret, storage };
+}
+
+/** Records every ota_write the host takes: when, where and how much. */
+function spyWrites(d: Device): { at: number; offset: number; len: number }[] {
+  const writes: { at: number; offset: number; len: number }[] = [];
+  const write = d.ota.write.bind(d.ota);
+  d.ota.write = (offset: number, bytes: Uint8Array) => {
+    const r = write(offset, bytes);
+    if (r >= 0) writes.push({ at: Date.now(), offset, len: bytes.length });
+    return r;
+  };
+  return writes;
+}
+
+test("a release rolled out to a device is downloaded, verified, switched to and confirmed", async () => {
+  const sn = "SN-OTAD-HAPPY";
+  const { d } = await device(sn);
+  const restarts: unknown[] = [];
+  d.on("restart", (r) => restarts.push(r));
+  const pkg = makePackage("2.0.0");
+  const id = await release(pkg, [sn]);
+  const confirmed = await cloudState(sn, id, "confirmed");
+  assert.equal(confirmed.image_version, "2.0.0");
+  assert.deepEqual(await statesOf(sn, id), ["downloading", "downloaded", "installing", "confirmed"]);
+  const r = d.ota.record;
+  assert.equal(r.active, "a");
+  assert.equal(r.activeVersion, packVersion("2.0.0"));
+  assert.equal(r.lastConfirmed, packVersion("2.0.0"));
+  assert.equal(r.trial, false);
+  assert.equal(restarts.length, 1, "one restart, into the new image");
+  assert.ok(d.events.some((e) => e.name === "ota_ready"), "event 10 raised");
+  assert.deepEqual(new Uint8Array(readFileSync(d.ota.slots.imagePath("a"))), image, "the slot holds the signed image");
+  // The updated device goes on working: a signed request through the new image.
+  assert.equal(typeof await d.ticket(), "string");
+  const report = JSON.parse(Buffer.from(d.image.readIo(d.image.exports.vsdk_ota_report(d.image.ioPtr, d.image.ioCapacity))).toString());
+  assert.equal(report.running, packVersion("2.0.0"));
+  assert.equal(report.trial, false);
+  // Asking again after the boot, the cloud offers the release it runs: nothing is downloaded.
+  assert.equal((await cloudView(sn)).current?.state, "confirmed");
+});
+
+test("a download interrupted by the device stopping resumes from the bytes already stored", async () => {
+  const sn = "SN-OTAD-RESUME";
+  const { d, storage, secret } = await device(sn);
+  const writes1 = spyWrites(d);
+  const pkg = makePackage("2.1.0");
+  const id = await release(pkg, [sn]);
+  await waitFor("16 KiB downloaded", () => writes1.reduce((n, w) => n + w.len, 0) >= 16 * 1024);
+  d.stop(); // power off mid-download
+  const stored = d.ota.slots.stored("a");
+  assert.ok(stored >= 16 * 1024 && stored < pkg.length, `${stored} bytes stored`);
+  // Power on: a new host over the same flash.
+  const d2 = newDevice(sn, secret, storage, {});
+  const begins: number[] = [];
+  const begin = d2.ota.begin.bind(d2.ota);
+  d2.ota.begin = (pid: Uint8Array, size: number) => { const r = begin(pid, size); begins.push(r); return r; };
+  const writes2 = spyWrites(d2);
+  assert.equal(d2.init(), OK);
+  assert.equal(d2.setTimeouts(1, 60000, 60000, 3000), OK);
+  d2.start();
+  await cloudState(sn, id, "confirmed");
+  assert.deepEqual(begins, [stored], "ota_begin answered the stored length");
+  assert.equal(writes2[0].offset, stored, "the download went on from there");
+  const total = [...writes1, ...writes2].reduce((n, w) => n + w.len, 0);
+  assert.equal(total, pkg.length, "no byte was fetched twice");
+  assert.equal(d2.ota.record.activeVersion, packVersion("2.1.0"));
+});
+
+test("no download during a call: it pauses while the call lasts and resumes after", async () => {
+  const sn = "SN-OTAD-CALL", openid = "o_otad_call";
+  const { d } = await device(sn, { openid });
+  await sys.emulatorCall(`/emulator/users/${openid}/script`, { answer: "answer", after_ms: 100 });
+  const writes = spyWrites(d);
+  const ready: number[] = [];
+  d.on("ota_ready", () => ready.push(Date.now()));
+  const pkg = makePackage("2.2.0");
+  const id = await release(pkg, [sn]);
+  await waitFor("8 KiB downloaded", () => writes.reduce((n, w) => n + w.len, 0) >= 8 * 1024);
+  assert.equal(d.call(openid), OK);
+  const placed = Date.now();
+  await d.waitPhase(TALKING, 10000);
+  const talking = Date.now();
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(d.hangup(), OK);
+  await d.waitPhase(ENDED, 10000);
+  const ended = Date.now();
+  const during = writes.filter((w) => w.at > placed && w.at < ended);
+  // A chunk already in flight when the call was placed lands before the call request goes out.
+  assert.ok(during.length <= 1 && during.every((w) => w.at < talking), `writes during the call: ${JSON.stringify(during)}`);
+  await cloudState(sn, id, "confirmed");
+  assert.ok(writes.some((w) => w.at > ended), "the download resumed after the call");
+  assert.equal(ready.length, 1);
+  assert.ok(ready[0] > ended, "the switch waited for the call to end");
+});
+
+test("bad signature, wrong key, ABI mismatch, downgrade and oversize are refused with their codes, nothing switched", async () => {
+  const cases: { name: string; sn: string; version: string; pack?: PackOptions; ota?: OtaHostOptions; lastConfirmed?: string; code: number }[] = [
+    { name: "bad signature", sn: "SN-OTAD-BADSIG", version: "4.0.1", pack: { badSignature: true }, code: E_AUTH },
+    { name: "wrong key", sn: "SN-OTAD-WRONGKEY", version: "4.0.2", pack: { keys: otherKeys }, code: E_AUTH },
+    { name: "ABI mismatch", sn: "SN-OTAD-ABI", version: "4.0.3", pack: { abi: (2 << 16) | 0 }, code: E_UNSUPPORTED },
+    // The device confirmed 5.0.0 before (its boot record says so); 4.0.4 would be a downgrade.
+    { name: "downgrade", sn: "SN-OTAD-DOWN", version: "4.0.4", lastConfirmed: "5.0.0", code: E_STATE },
+    { name: "oversize", sn: "SN-OTAD-BIG", version: "4.0.5", ota: { slotBytes: 32 * 1024 }, code: E_NOSPACE },
+  ];
+  await Promise.all(cases.map(async (c) => {
+    const storage = mkdtempSync(join(dir, "dev-"));
+    if (c.lastConfirmed) {
+      const slots = new SlotStore(join(storage, "ota-slots"));
+      slots.boot = { ...slots.boot, lastConfirmed: packVersion(c.lastConfirmed) };
+    }
+    const { d } = await device(c.sn, { storage, ota: c.ota });
+    const restarts: unknown[] = [];
+    d.on("restart", (r) => restarts.push(r));
+    const id = await release(makePackage(c.version, c.pack), [c.sn]);
+    const refused = await cloudState(c.sn, id, "refused");
+    assert.equal(refused.code, c.code, `${c.name}: refusal code`);
+    const r = d.ota.record;
+    assert.equal(r.active, "factory", `${c.name}: still the built-in image`);
+    assert.equal(r.staged, null, `${c.name}: nothing staged`);
+    assert.equal(restarts.length, 0, `${c.name}: no restart`);
+    assert.equal(d.ota.slots.stored("a"), 0, `${c.name}: the slot was discarded`);
+    assert.ok(!d.events.some((e: DeviceEvent) => e.name === "ota_ready"), `${c.name}: no switch`);
+  }));
+});
+
+/** build/sdk.wasm with vsdk_signal_tick replaced by a trap. */
+function trappingImage(): Uint8Array {
+  const m = binaryen.readBinary(image);
+  try {
+    m.setFeatures(binaryen.Features.All);
+    const fn = binaryen.getExportInfo(m.getExport("vsdk_signal_tick")).value;
+    const info = binaryen.getFunctionInfo(m.getFunction(fn));
+    m.removeFunction(fn);
+    m.addFunction(fn, info.params, info.results, [], m.unreachable());
+    assert.ok(m.validate(), "the variant validates");
+    return m.emitBinary();
+  } finally { m.dispose(); }
+}
+
+/** build/sdk.wasm whose ota_confirm import is named ota_confirX, which no host provides. */
+function unconfirmingImage(): Uint8Array {
+  const out = Buffer.from(image);
+  const name = Buffer.from("\x0bota_confirm", "latin1");
+  const at = out.indexOf(name);
+  assert.ok(at > 0 && out.indexOf(name, at + 1) < 0, "one ota_confirm import");
+  out[at + name.length - 1] = 0x58; // "X"
+  return new Uint8Array(out);
+}
+
+test("a trial image that traps is rolled back and the cloud sees rolled_back", async () => {
+  const sn = "SN-OTAD-TRAP";
+  const { d } = await device(sn);
+  const id = await release(makePackage("6.0.0", { wasm: trappingImage() }), [sn]);
+  const rolled = await cloudState(sn, id, "rolled_back");
+  assert.equal(rolled.code, E_STATE, "reason: trap");
+  const r = d.ota.record;
+  assert.equal(r.active, "factory");
+  assert.equal(r.activeVersion, 0);
+  assert.equal(r.lastConfirmed, 0);
+  assert.ok(d.ota.history.some((h) => h.what === "rollback" && h.reason === E_STATE));
+  // Not tried again in this run: the cloud offers nothing else, the device downloads nothing more.
+  const before = d.ota.slots.stored("a");
+  await new Promise((res) => setTimeout(res, 1500));
+  assert.equal(d.ota.slots.stored("a"), before);
+  assert.equal((await cloudView(sn)).current?.state, "rolled_back");
+});
+
+test("a trial image that never confirms is rolled back after the health timeout", async () => {
+  const sn = "SN-OTAD-NOCONFIRM";
+  const { d } = await device(sn, { ota: { healthTimeoutMs: 3000 } });
+  const id = await release(makePackage("7.0.0", { wasm: unconfirmingImage() }), [sn]);
+  const rolled = await cloudState(sn, id, "rolled_back", 30000);
+  assert.equal(rolled.code, E_TIMEOUT, "reason: no confirm in time");
+  const states = await statesOf(sn, id);
+  assert.ok(states.includes("installing"), `the trial image ran and reported: ${states.join(",")}`);
+  assert.equal(d.ota.record.active, "factory");
+  assert.equal(d.ota.record.trial, false);
+});
