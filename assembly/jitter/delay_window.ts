@@ -170,6 +170,12 @@ export function delayWindowLateCost(w: DelayWindow, base: i32, spreadDivisor: i3
 
 // The cost of playing at `delayMs`, times the sample count (to stay in integers):
 // delay + lateCost * percent late.
-export function delayWindowCost(w: DelayWindow, delayMs: i32, lateCostMsPerPct: i32): i64 {
-  return <i64>(delayMs - w.baseMs) * <i64>w.count + <i64>(lateCostMsPerPct * 100) * <i64>delayWindowLateCount(w, delayMs);
+// A packet later than the delay by less than `graceMs` is waited for (the buffer waits a frame for
+// a missing packet) and saved, at the price of a raised delay until the next free moment to come
+// back down, or of a packet dropped for it: it counts as `weight256`/256 of a late packet.
+export function delayWindowCost(w: DelayWindow, delayMs: i32, lateCostMsPerPct: i32, graceMs: i32, weight256: i32): i64 {
+  const lateAfterGrace = delayWindowLateCount(w, delayMs + graceMs);
+  const inGrace = delayWindowLateCount(w, delayMs) - lateAfterGrace;
+  const late256 = <i64>lateAfterGrace * 256 + <i64>inGrace * <i64>weight256;
+  return <i64>(delayMs - w.baseMs) * <i64>(w.count * 256) + <i64>(lateCostMsPerPct * 100) * late256;
 }

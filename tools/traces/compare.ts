@@ -1,0 +1,59 @@
+// Ours against libspeexdsp over many seeds and trace lengths, for tuning and for reporting the
+// bar (fewer late packets at no more mean delay) on seeds the tuning never saw:
+//   npx tsx tools/traces/compare.ts [--seeds 1-7] [--packets 3000,6000] [--kinds a,b] [--image PATH] [--rows]
+// speex's outcomes do not change between runs, so they are cached in build/tools/speex-cache/.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseTraceCsv } from "../../host-node/jitter-trace.js";
+import { schedule, score, runOurs, type JitterSimResult } from "../../host-node/jitter-sim.js";
+import { runSpeex } from "../../host-node/jitter-speex.js";
+import { generateTraceCsv, TRACE_KINDS, type TraceKind } from "../../host-node/jitter-trace-gen.js";
+import { Image, DEFAULT_IMAGE } from "../../host-node/image.js";
+import { repoRoot } from "../../host-node/paths.js";
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+function range(spec: string): number[] {
+  return spec.split(",").flatMap((part) => {
+    const [a, b] = part.split("-").map(Number);
+    return b === undefined ? [a] : Array.from({ length: b - a + 1 }, (_, i) => a + i);
+  });
+}
+
+const seeds = range(arg("--seeds", "1-7"));
+const lengths = range(arg("--packets", "6000"));
+const kinds = arg("--kinds", TRACE_KINDS.join(",")).split(",") as TraceKind[];
+const imagePath = arg("--image", DEFAULT_IMAGE);
+const showRows = process.argv.includes("--rows");
+const cacheDir = join(repoRoot, "build/tools/speex-cache");
+mkdirSync(cacheDir, { recursive: true });
+
+let met = 0, total = 0, lateOurs = 0, lateSpeex = 0, delayDiff = 0;
+const failures: string[] = [];
+for (const packets of lengths) {
+  for (const seed of seeds) {
+    for (const kind of kinds) {
+      const csv = generateTraceCsv({ kind, seed, packets });
+      const trace = parseTraceCsv(csv);
+      const { t0, ticks } = schedule(trace);
+      const ours = score(trace, t0, ticks, runOurs(ticks, { image: Image.load({}, imagePath) }));
+      const cacheFile = join(cacheDir, `${kind}-${seed}-${packets}.json`);
+      let speex: JitterSimResult;
+      if (existsSync(cacheFile)) speex = JSON.parse(readFileSync(cacheFile, "utf8"));
+      else {
+        speex = score(trace, t0, ticks, runSpeex(ticks));
+        writeFileSync(cacheFile, JSON.stringify(speex));
+      }
+      const ok = ours.late < speex.late && ours.mean_delay_ms <= speex.mean_delay_ms;
+      total++; if (ok) met++;
+      lateOurs += ours.late; lateSpeex += speex.late; delayDiff += ours.mean_delay_ms - speex.mean_delay_ms;
+      const line = `${`${kind}-s${seed}-${packets}`.padEnd(26)} late ${String(ours.late).padStart(4)}/${String(speex.late).padEnd(4)} mean ${ours.mean_delay_ms.toFixed(2).padStart(7)}/${speex.mean_delay_ms.toFixed(2).padEnd(7)} p95 ${ours.p95_delay_ms}/${speex.p95_delay_ms} ${ok ? "met" : "NOT"}`;
+      if (showRows) console.log(line);
+      if (!ok) failures.push(line);
+    }
+  }
+}
+if (!showRows) for (const f of failures) console.log(f);
+console.log(`bar met on ${met} of ${total}; late ${lateOurs} vs ${lateSpeex}; mean delay ours - speex summed ${delayDiff.toFixed(1)} ms`);
