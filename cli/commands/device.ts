@@ -22,6 +22,10 @@ A simulated device: build/sdk.wasm in the Node host, its flash a folder of key-v
                     silence when neither is given
   --speaker FILE    write what the speaker played during the (last) call as a WAV file
   --wait S          event long-poll wait in seconds (default 25)
+  --ota-pub FILE    the release public key (PEM) the device trusts for over-the-air updates;
+                    without it every update is refused (E_AUTH). Slots live in DIR/ota-slots
+  --ota-health-timeout S
+                    how long an updated image has to confirm before it is rolled back (120)
   --json            one JSON object per event instead of a readable timeline
 Exit status: 0 when the verb succeeded, 1 with the image's error code printed otherwise.`;
 
@@ -35,7 +39,11 @@ export const device: Command = {
     const { Device, PHASE_NAMES, STATE_NAMES, COMMAND_NAMES } = await import("../../host-node/device.js");
     const { errorName } = await import("../../host-node/error-names.js");
     const storage = typeof o.storage === "string" ? o.storage : ".vsdk/device";
-    const d = new Device({ storage, ca: typeof o.ca === "string" ? readFileSync(o.ca) : undefined });
+    const ota = {
+      publicKey: typeof o["ota-pub"] === "string" ? readFileSync(o["ota-pub"], "utf8") : undefined,
+      healthTimeoutMs: typeof o["ota-health-timeout"] === "string" ? Number(o["ota-health-timeout"]) * 1000 : undefined,
+    };
+    const d = new Device({ storage, ca: typeof o.ca === "string" ? readFileSync(o.ca) : undefined, ota });
     const json = o.json === true;
     const t0 = Date.now();
     const say = (what: string, extra: Record<string, unknown> = {}) => {
@@ -50,6 +58,13 @@ export const device: Command = {
       else if (e.name === "link") say(e.a ? "cloud reachable" : "cloud unreachable, retrying", e.a ? {} : { code: e.b });
       else if (e.name === "command" && e.b !== 0) say(`${COMMAND_NAMES[e.a]} failed`, { code: e.b, error: errorName(e.b) });
       else if (e.name === "busy_sent") say("told a second caller the device is busy");
+      else if (e.name === "ota") say("the cloud offers an update");
+      else if (e.name === "ota_ready") say("update verified and staged; restarting into it");
+    });
+    d.on("restart", (r: { slot: string; version: number; rollback: number }) => {
+      const v = `${r.version >>> 24}.${(r.version >>> 16) & 0xff}.${r.version & 0xffff}`;
+      if (r.rollback) say(`rolled back to the ${r.slot} image (${v})`, { reason: r.rollback, error: errorName(r.rollback) });
+      else say(`restarted into the ${r.slot} image (${v})${d.ota.onTrial ? " on trial" : ""}`);
     });
 
     if (verb === "provision") {
