@@ -5,6 +5,7 @@ import { jitter, plcQuality } from "./jitter.js";
 import { cloudThroughput } from "./cloud.js";
 import { wasm3Runtime } from "./wasm3.js";
 import { rtpSize } from "./rtp.js";
+import { otaCloudDownload } from "../cloud/ota/bench.js";
 
 export const benchParts: BenchPart[] = [
   imageSize,
@@ -13,4 +14,5 @@ export const benchParts: BenchPart[] = [
   cloudThroughput,
   wasm3Runtime,
   rtpSize,
+  otaCloudDownload,
 ];
