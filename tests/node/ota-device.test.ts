@@ -10,6 +10,7 @@
 process.env.VSDK_LOG ??= "silent";
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,7 +18,7 @@ import binaryen from "binaryen";
 import { startLocalSystem, type LocalSystem } from "../../cloud/local-system.js";
 import { Device, type DeviceEvent } from "../../host-node/device.js";
 import { repoRoot } from "../../host-node/paths.js";
-import { E_AUTH, E_NOSPACE, E_STATE, E_TIMEOUT, E_UNSUPPORTED, OK } from "../../host-node/errors.js";
+import { E_AGAIN, E_AUTH, E_NOSPACE, E_STATE, E_TIMEOUT, E_UNSUPPORTED, OK } from "../../host-node/errors.js";
 import type { OtaHostOptions } from "../../host-node/ota/host.js";
 import { SlotStore } from "../../host-node/ota/slots.js";
 import { pack, HEADER_BYTES } from "../../ota/package.js";
@@ -315,4 +316,29 @@ test("a trial image that never confirms is rolled back after the health timeout"
   assert.ok(states.includes("installing"), `the trial image ran and reported: ${states.join(",")}`);
   assert.equal(d.ota.record.active, "factory");
   assert.equal(d.ota.record.trial, false);
+});
+
+test("a staged image restarted on trial three times without confirming is rolled back (trial boots exhausted)", () => {
+  const storage = mkdtempSync(join(dir, "dev-"));
+  const make = () => { const d = new Device({ storage, ota: { publicKey: keys.publicPem } }); devices.push(d); return d; };
+  // Stage a package through the imports, as the image would, without a cloud.
+  const host = make().ota;
+  const pkg = makePackage("8.0.0");
+  const id = new Uint8Array(createHash("sha256").update(pkg).digest());
+  assert.equal(host.begin(id, pkg.length), 0);
+  for (let at = 0; at < pkg.length; at += 1024) assert.equal(host.write(at, pkg.subarray(at, at + 1024)), Math.min(pkg.length, at + 1024));
+  assert.equal(host.finish(), OK);
+  assert.equal(host.record.staged, "a");
+  // Three boots on trial, each counted before the image runs; power is lost before each confirms.
+  for (let boot = 1; boot <= 3; boot++) {
+    const r = make().ota.record;
+    assert.equal(r.active, "a", `boot ${boot} runs the new image`);
+    assert.equal(r.trial, true);
+    assert.equal(r.trialsLeft, 3 - boot);
+  }
+  const r = make().ota.record;
+  assert.equal(r.active, "factory", "the fourth boot goes back");
+  assert.equal(r.trial, false);
+  assert.equal(r.rollbackReason, E_AGAIN);
+  assert.equal(r.lastConfirmed, 0);
 });
