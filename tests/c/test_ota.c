@@ -184,6 +184,7 @@ static void happy_path_download_switch_trial_confirm(void) {
   CHECK_EQ(s.flags, 0);
   CHECK_EQ(confirm(), VSDK_E_STATE); /* the built-in image is not on trial */
   CHECK_EQ(finish(), VSDK_E_STATE);  /* nothing downloaded */
+  long writes_before = vsdk_posix_durable_writes(port);
   CHECK_EQ(begin(&pkg, pkg.len), 0);
   CHECK_EQ(write_range(&pkg, 0, pkg.len), (int)pkg.len);
   CHECK_EQ(finish(), VSDK_OK);
@@ -201,6 +202,12 @@ static void happy_path_download_switch_trial_confirm(void) {
   CHECK_EQ(s.confirmed, 0);
   CHECK_EQ(image_call("test_count", 0, NULL), 1); /* a new instance: its counter starts again */
   CHECK_EQ(confirm(), VSDK_OK);
+  /* Durable writes of one update: begin (record, erase), two a chunk (slot, record), finish,
+   * switch (the trial boot counted), confirm. */
+  long chunks = (long)((pkg.len + CHUNK - 1) / CHUNK), writes = vsdk_posix_durable_writes(port) - writes_before;
+  printf("one update of a %u-byte package in %u-byte chunks: %ld durable writes (%ld slot writes)\n", pkg.len, CHUNK,
+         writes, chunks);
+  CHECK_EQ(writes, 2 + 2 * chunks + 3);
   s = status();
   CHECK_EQ(s.flags, 0);
   CHECK_EQ(s.confirmed, V(1, 1, 0));

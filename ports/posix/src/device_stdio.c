@@ -13,6 +13,8 @@
  *                                           speaker of a talking call)
  *   played                               -> "= {frames, rate, pcm}": what the speaker got so far,
  *                                           pcm as base64 of 16-bit little-endian samples
+ *   ota                                  -> "= {running, confirmed, flags, reason}": vsdk_ota_status()
+ *                                           (versions packed; flags 1 on trial, 2 rolled back)
  *   quit
  * Events are printed as they are raised, after the call into the image returned:
  *   "event KIND A B". */
@@ -185,6 +187,12 @@ static int command(char *line) {
     printf("= 0\n");
   } else if (!strcmp(line, "played")) {
     print_played();
+  } else if (!strcmp(line, "ota")) {
+    vsdk_ota_status_t st;
+    int rc = vsdk_ota_status(&st);
+    if (rc != VSDK_OK) printf("= %d\n", rc);
+    else printf("= {\"running\":%u,\"confirmed\":%u,\"flags\":%u,\"reason\":%d}\n", (unsigned)st.running_version,
+                (unsigned)st.last_confirmed, (unsigned)st.flags, (int)st.rollback_reason);
   } else if (!strcmp(line, "stats")) {
     vsdk_stats_t s;
     vsdk_get_stats(&s);

@@ -10,9 +10,11 @@
  *     listen [--answer | --reject] [--hangup-after S] [--calls N]
  *   --storage DIR  --ca FILE  --wait S  --json        as `vsdk device`
  *   --image FILE   run this image instead of the one linked in
- * A newer image from OTA takes precedence when present and valid: STORAGE/ota-image.wasm with its
- * SHA-256 in STORAGE/ota-image.sha256 (64 hex digits), checked like any image (vsdk_load_image);
- * when it is refused the image linked in keeps running.
+ * OTA: the runtime boots the image the boot record names (docs/ota.md, "C runtime"): a staged or
+ * trial package in STORAGE/ota-slot-N.bin, else the confirmed one, else the image linked in (or
+ * --image). VSDK_POWER_CUT_AT=N cuts power at the Nth durable write (tests).
+ * Older form, still honoured: STORAGE/ota-image.wasm with its SHA-256 in STORAGE/ota-image.sha256
+ * (64 hex digits), checked like any image (vsdk_load_image); when refused the booted image runs on.
  *   --in WAV --out WAV   microphone and speaker while talking (16-bit mono at the call's rate)
  *   --log-level 0..3
  *   vsdk-device --stdio --storage DIR [--image FILE] [--ca PEM] [--tick-ms N]
@@ -358,6 +360,8 @@ int main(int argc, char **argv) {
     uint8_t sha[32];
     uint32_t ota_len = 0;
     uint8_t *ota = rc == VSDK_OK && !o.image ? ota_image(&ota_len, sha) : NULL;
+    vsdk_ota_status_t ota_state;
+    if (rc == VSDK_OK && vsdk_ota_status(&ota_state) == VSDK_OK && ota_state.running_version) running_image = "slot";
     if (ota) {
       int swapped = vsdk_load_image(ota, ota_len, sha);
       if (swapped == VSDK_OK) running_image = "ota";
