@@ -3,16 +3,22 @@
  * Packages are made by the release tool (tests/c/ota_packages.cmake) with the development key
  * the runtime was built with; faults are made here by changing their bytes. Expected codes are
  * docs/ota.md's refusal table. The power-cut case forks: a child is cut at its Nth durable
- * write (VSDK_POWER_CUT_AT), and another child boots from what reached the disk. */
+ * write (VSDK_POWER_CUT_AT), and another child boots from what reached the disk.
+ * With VSDK_TEST_FLASH_SLOTS=1 the same cases run over the raw-flash slot back-end of the
+ * FreeRTOS port (ports/freertos/src/vsdk_flash_slots.c) on a simulated NOR flash: a file mapped
+ * shared (so it survives the "reboot" into a new process), erased to 0xFF, programmed by AND. */
 #define _DEFAULT_SOURCE
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "check.h"
 #include "image_file.h"
 #include "vsdk.h"
 #include "vsdk_posix.h"
+#include "vsdk_flash_slots.h"
 
 #define V(a, b, c) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c))
 #define CHUNK 200u
@@ -28,6 +34,64 @@ static uint32_t fake_now;
 static int use_fake_clock;
 static uint32_t health_timeout_ms;
 static int ready_events;
+
+/* --- the simulated NOR flash (VSDK_TEST_FLASH_SLOTS=1) --- */
+
+#define SECTOR 4096u
+#define FLASH_SLOT_BYTES (((VSDK_POSIX_SLOT_BYTES + SECTOR - 1) / SECTOR) * SECTOR)
+static int flash_mode;
+static uint8_t *nor;
+static vsdk_flash_slots_t flash_config;
+
+static int nor_erase(void *ctx, uint32_t address, uint32_t len) {
+  (void)ctx;
+  if (address % SECTOR || len % SECTOR || address + len > 2 * FLASH_SLOT_BYTES) return VSDK_E_ARG;
+  if (vsdk_posix_power_cut_point(port)) {
+    memset(nor + address, 0xff, len / 2); /* the cut stops the erase halfway */
+    msync(nor, 2 * FLASH_SLOT_BYTES, MS_SYNC);
+    _exit(VSDK_POSIX_POWER_CUT_EXIT);
+  }
+  memset(nor + address, 0xff, len);
+  return msync(nor, 2 * FLASH_SLOT_BYTES, MS_SYNC) == 0 ? VSDK_OK : VSDK_E_IO;
+}
+
+static int nor_program(void *ctx, uint32_t address, const uint8_t *data, size_t len) {
+  (void)ctx;
+  if (address + len > 2 * FLASH_SLOT_BYTES) return VSDK_E_ARG;
+  size_t n = vsdk_posix_power_cut_point(port) ? len / 2 : len;
+  for (size_t i = 0; i < n; i++) nor[address + i] &= data[i]; /* NOR: bits only go to 0 */
+  if (msync(nor, 2 * FLASH_SLOT_BYTES, MS_SYNC) != 0) return VSDK_E_IO;
+  if (n < len) _exit(VSDK_POSIX_POWER_CUT_EXIT);
+  return VSDK_OK;
+}
+
+static void flash_attach(void) {
+  char path[600];
+  snprintf(path, sizeof path, "%s/nor-flash.bin", state_dir);
+  int fresh = access(path, F_OK) != 0;
+  int fd = open(path, O_RDWR | O_CREAT, 0600);
+  if (fd < 0 || ftruncate(fd, 2 * FLASH_SLOT_BYTES) != 0) { perror(path); exit(2); }
+  nor = mmap(NULL, 2 * FLASH_SLOT_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  close(fd);
+  if (nor == MAP_FAILED) { perror("mmap"); exit(2); }
+  if (fresh) memset(nor, 0xff, 2 * FLASH_SLOT_BYTES); /* new flash comes erased */
+  flash_config.slot_address[0] = 0;
+  flash_config.slot_address[1] = FLASH_SLOT_BYTES;
+  flash_config.slot_bytes = FLASH_SLOT_BYTES;
+  flash_config.xip_base = nor;
+  flash_config.erase = nor_erase;
+  flash_config.program = nor_program;
+}
+
+static void flash_detach(void) {
+  if (nor) munmap(nor, 2 * FLASH_SLOT_BYTES);
+  nor = NULL;
+}
+
+static void set_slot_limit(uint32_t bytes) {
+  if (flash_mode) flash_config.slot_bytes = bytes;
+  else vsdk_posix_set_slot_size(port, bytes);
+}
 
 static blob_t read_blob(const char *dir, const char *name) {
   char path[1024];
@@ -80,6 +144,10 @@ static int boot(void) {
   if (!port) { fprintf(stderr, "cannot use %s\n", state_dir); exit(2); }
   platform = *vsdk_posix_platform(port);
   if (use_fake_clock) platform.clock_ms = fake_clock;
+  if (flash_mode) {
+    flash_attach();
+    vsdk_flash_slots_install(&platform, &flash_config);
+  }
   vsdk_config_t config = { 0 };
   config.platform = &platform;
   config.on_event = on_event;
@@ -91,6 +159,7 @@ static void power_off(void) {
   vsdk_deinit();
   vsdk_posix_free(port);
   port = NULL;
+  flash_detach();
 }
 
 static int32_t image_call(const char *name, int argc, const int32_t *argv) {
@@ -168,6 +237,24 @@ static blob_t state_file(const char *name) {
   return b;
 }
 
+/* What slot i holds: its file, or its region of the simulated flash. */
+static blob_t slot_content(int slot) {
+  if (!flash_mode) return state_file(slot ? "ota-slot-1.bin" : "ota-slot-0.bin");
+  blob_t all = state_file("nor-flash.bin"), b = { malloc(FLASH_SLOT_BYTES), FLASH_SLOT_BYTES };
+  memcpy(b.bytes, all.bytes + (slot ? FLASH_SLOT_BYTES : 0), FLASH_SLOT_BYTES);
+  free(all.bytes);
+  return b;
+}
+
+/* The slot holds pkg (followed, on flash, by erased bytes). */
+static int slot_holds(int slot, const blob_t *pkg) {
+  blob_t b = slot_content(slot);
+  int ok = b.bytes && b.len >= pkg->len && memcmp(b.bytes, pkg->bytes, pkg->len) == 0;
+  for (uint32_t i = pkg->len; ok && i < b.len; i++) ok = flash_mode && b.bytes[i] == 0xff;
+  free(b.bytes);
+  return ok;
+}
+
 static int same_blob(blob_t a, blob_t b) {
   return (!a.bytes && !b.bytes) || (a.bytes && b.bytes && a.len == b.len && memcmp(a.bytes, b.bytes, a.len) == 0);
 }
@@ -189,8 +276,7 @@ static void happy_path_download_switch_trial_confirm(void) {
   CHECK_EQ(write_range(&pkg, 0, pkg.len), (int)pkg.len);
   CHECK_EQ(finish(), VSDK_OK);
   /* The package lies in slot 0 byte for byte, and nothing switched yet. */
-  blob_t slot = state_file("ota-slot-0.bin");
-  CHECK(same_blob(slot, pkg));
+  CHECK(slot_holds(0, &pkg));
   CHECK_EQ(status().running, 0);
   int count = image_call("test_count", 0, NULL);
   CHECK_EQ(count, 1);
@@ -220,7 +306,6 @@ static void happy_path_download_switch_trial_confirm(void) {
   CHECK_EQ(s.flags, 0);
   CHECK_EQ(s.confirmed, V(1, 1, 0));
   power_off();
-  free(slot.bytes);
   free(pkg.bytes);
 }
 
@@ -242,11 +327,11 @@ typedef struct {
   int code;
 } refusal_t;
 
-/* The file of the slot the running image came from: a refused download must not touch it. */
-static const char *running_slot_file = "ota-slot-0.bin";
+/* The slot the running image came from: a refused download must not touch it. */
+static int running_slot = 0;
 
 static void check_refusal(const refusal_t *r, int expected_count) {
-  blob_t record = state_file("vsdk.ota.boot"), slot0 = state_file(running_slot_file);
+  blob_t record = state_file("vsdk.ota.boot"), slot0 = slot_content(running_slot);
   status_t before = status();
   int rc = begin(&r->pkg, r->declared);
   CHECK_EQ(rc, 0);
@@ -262,7 +347,7 @@ static void check_refusal(const refusal_t *r, int expected_count) {
     CHECK_EQ(f, r->code);
   }
   /* Nothing changed: the boot record, the running image's slot, the status, the image. */
-  blob_t record_after = state_file("vsdk.ota.boot"), slot0_after = state_file(running_slot_file);
+  blob_t record_after = state_file("vsdk.ota.boot"), slot0_after = slot_content(running_slot);
   CHECK(same_blob(record, record_after));
   CHECK(same_blob(slot0, slot0_after));
   status_t after = status();
@@ -316,9 +401,9 @@ static void every_refusal_leaves_state_unchanged(void) {
   }
   /* Refused before anything is written: larger than a slot, a bad id, writes out of order. */
   blob_t record = state_file("vsdk.ota.boot");
-  vsdk_posix_set_slot_size(port, v120.len - 1);
+  set_slot_limit(v120.len - 1);
   CHECK_EQ(begin(&v120, v120.len), VSDK_E_NOSPACE);
-  vsdk_posix_set_slot_size(port, VSDK_POSIX_SLOT_BYTES);
+  set_slot_limit(flash_mode ? FLASH_SLOT_BYTES : VSDK_POSIX_SLOT_BYTES);
   int32_t bad_id[3] = { io_ptr(), 31, (int32_t)v120.len };
   CHECK_EQ(image_call("probe_ota_begin", 3, bad_id), VSDK_E_ARG);
   int32_t outside[3] = { 0x7ffffff0, 32, (int32_t)v120.len };
@@ -338,9 +423,9 @@ static void every_refusal_leaves_state_unchanged(void) {
   CHECK_EQ(confirm(), VSDK_OK);
   CHECK_EQ(status().confirmed, V(1, 2, 0));
   refusal_t downgrade = { "downgrade", v110, v110.len, v110.len, 0, VSDK_E_STATE };
-  running_slot_file = "ota-slot-1.bin";
+  running_slot = 1;
   check_refusal(&downgrade, 1); /* the 1.2.0 instance counts from 1 */
-  running_slot_file = "ota-slot-0.bin";
+  running_slot = 0;
   /* The same version again is allowed (re-installing a damaged slot). */
   CHECK_EQ(install(&v120), VSDK_OK);
   power_off();
@@ -586,6 +671,7 @@ int main(int argc, char **argv) {
   images_dir = argv[1];
   packages_dir = argv[2];
   builtin = read_blob(images_dir, "ota_probe.wasm");
+  flash_mode = getenv("VSDK_TEST_FLASH_SLOTS") && atoi(getenv("VSDK_TEST_FLASH_SLOTS")) == 1;
   static const test_case_t cases[] = {
     { "happy_path_download_switch_trial_confirm", happy_path_download_switch_trial_confirm },
     { "every_refusal_leaves_state_unchanged", every_refusal_leaves_state_unchanged },

@@ -28,5 +28,8 @@ void vsdk_posix_set_slot_size(vsdk_posix_t *port, uint32_t bytes);
  * losing power would. vsdk_posix_durable_writes counts the durable writes so far. */
 #define VSDK_POSIX_POWER_CUT_EXIT 86
 long vsdk_posix_durable_writes(const vsdk_posix_t *port);
+/* For a durable store outside the port (a test's simulated flash): counts one durable write
+ * and returns 1 when it is the one to cut (do part of it, then _exit as above). */
+int vsdk_posix_power_cut_point(vsdk_posix_t *port);
 
 #endif

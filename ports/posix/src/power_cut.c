@@ -19,3 +19,5 @@ int vsdk_posix_power_cut_due(vsdk_posix_t *port) {
 void vsdk_posix_power_cut(void) { _exit(VSDK_POSIX_POWER_CUT_EXIT); }
 
 long vsdk_posix_durable_writes(const vsdk_posix_t *port) { return port->durable_writes; }
+
+int vsdk_posix_power_cut_point(vsdk_posix_t *port) { return vsdk_posix_power_cut_due(port); }
