@@ -7,7 +7,7 @@ import { lastTrapLine, lastTrapColumn } from "./abort";
 import { arenaTop } from "../util/arena";
 import { mediaLinkTick, audioRate, audioIn, audioOut } from "../media/link";
 import { host_clock_ms } from "./imports";
-import { otaReport } from "../ota/updater";
+import { otaField } from "../ota/updater";
 import { mediaStart, mediaStop, mediaFrameSamples, mediaCapture, mediaReceive, mediaPlayout, mediaStat } from "../media/session";
 import {
   apiDeviceProvision, apiDeviceInit, apiDeviceRegister, apiDeviceIsRegistered, apiDeviceReport, apiSignalTick, apiSignalCall,
@@ -141,7 +141,7 @@ export function vsdk_signal_media_host(out: usize, cap: i32): i32 { return apiSi
 export function vsdk_signal_set_timeouts(waitSeconds: i32, callTimeoutMs: i32, ringTimeoutMs: i32, requestTimeoutMs: i32): i32 { return apiSignalSetTimeouts(waitSeconds, callTimeoutMs, ringTimeoutMs, requestTimeoutMs); }
 
 // --- over-the-air updates (assembly/ota/; docs/ota.md) ---
-// The update runs from vsdk_signal_tick; this reports what it is doing as JSON into out:
-// {"enabled","step","release_id","offset","size","running","last_confirmed","flags","reason",
-// "trial","report","error"} (docs/abi.md). Returns its length, E_STATE before init, E_NOSPACE.
-export function vsdk_ota_report(out: usize, cap: i32): i32 { return otaReport(out, cap); }
+// The update runs from vsdk_signal_tick; field(n) says what it is doing: 0 step, 1 offset,
+// 2 size, 3 running version, 4 last confirmed, 5 flags, 6 rollback reason, 7 on trial,
+// 8 report pending, 9 last error (docs/abi.md). E_STATE before init or without host support.
+export function vsdk_ota_field(field: i32): i32 { return otaField(field); }

@@ -1,7 +1,7 @@
 // A release the cloud offers (the ota.available event, or GET /v1/device/ota): its id, the SHA-256
 // of the whole package (which names the download, so a device resumes only the same bytes), the
 // package size and the image version. Read from JSON in place, without allocating.
-import { jsonGet, jsonInt, jsonError, jsonString } from "../net/json";
+import { jsonGet, jsonInt, jsonError, jsonString, jsonValueEnd } from "../net/json";
 import { Writer, hexDecode } from "../net/writer";
 import { arenaAlloc } from "../util/arena";
 
@@ -75,21 +75,31 @@ export function versionWrite(w: Writer, v: u32): void {
   w.dec(<i64>(v & 0xffff));
 }
 
+// The characters of the JSON string at p when it has no escapes (hex digits, versions), read in
+// place: their count, with the first at p + 1; -1 otherwise.
+function plainString(p: usize, end: usize): i32 {
+  const e = jsonValueEnd(p, end);
+  if (p == 0 || e == 0 || load<u8>(p) != 0x22) return -1;
+  const n = <i32>(e - p) - 2;
+  for (let i = 0; i < n; i++) if (load<u8>(p + 1 + <usize>i) == 0x5c) return -1;
+  return n;
+}
+
 // Reads a release object at p into r. False, with r unusable, when a field is missing or
 // malformed (callers read into a scratch release and copy only a good one).
 export function releaseRead(r: Release, p: usize, end: usize): bool {
   const n = jsonString(jsonGet(p, end, "release_id"), end, r.id, RELEASE_ID_MAX);
   if (n <= 0) return false;
   r.idLen = n;
-  const tmp = memory.data(64);
-  if (jsonString(jsonGet(p, end, "package_sha256"), end, tmp, 64) != 64) return false;
-  if (hexDecode(tmp, 64, r.sha) != PACKAGE_ID_BYTES) return false;
+  const sha = jsonGet(p, end, "package_sha256");
+  if (plainString(sha, end) != 2 * PACKAGE_ID_BYTES || hexDecode(sha + 1, 2 * PACKAGE_ID_BYTES, r.sha) != PACKAGE_ID_BYTES) return false;
   const size = jsonInt(jsonGet(p, end, "package_size"), end);
   if (jsonError != 0 || size <= 0 || size > PACKAGE_SIZE_MAX) return false;
   r.size = <i32>size;
-  const vn = jsonString(jsonGet(p, end, "image_version"), end, tmp, 16);
+  const ver = jsonGet(p, end, "image_version");
+  const vn = plainString(ver, end);
   if (vn <= 0) return false;
-  const v = versionParse(tmp, vn);
+  const v = versionParse(ver + 1, vn);
   if (v < 0) return false;
   r.version = <u32>v;
   return true;

@@ -4,6 +4,7 @@
 import { Signal } from "../signal/context";
 import { pathBegin, sendRequest } from "../signal/request";
 import { jsonWriteKey, jsonWriteString } from "../net/json-writer";
+import { Writer } from "../net/writer";
 import { Release, versionWrite } from "./release";
 
 // Names of the states a device reports, in docs/ota.md's order.
@@ -25,18 +26,24 @@ function stateName(state: i32): string {
   return "failed";
 }
 
-// GET /v1/device/ota
-export function sendCheck(s: Signal, now: u32): i32 {
+// Every update endpoint starts so.
+function otaPath(s: Signal): Writer {
   const p = pathBegin(s.path);
   p.ascii("/v1/device/ota");
+  return p;
+}
+
+// GET /v1/device/ota
+export function sendCheck(s: Signal, now: u32): i32 {
+  const p = otaPath(s);
   s.body.reset();
   return sendRequest(s.command, "GET", p, s.body, true, now, s.requestTimeoutMs);
 }
 
 // GET /v1/device/ota/package/<id>?offset=A&length=N
 export function sendChunk(s: Signal, r: Release, offset: i32, length: i32, now: u32): i32 {
-  const p = pathBegin(s.path);
-  p.ascii("/v1/device/ota/package/");
+  const p = otaPath(s);
+  p.ascii("/package/");
   p.bytes(r.id, r.idLen);
   p.ascii("?offset=");
   p.dec(offset);
@@ -49,8 +56,8 @@ export function sendChunk(s: Signal, r: Release, offset: i32, length: i32, now: 
 // POST /v1/device/ota/state {"release_id","state","code"?,"bytes"?,"image_version"?}; code is
 // sent when not 0, bytes when >= 0, the version when not 0.
 export function sendState(s: Signal, r: Release, state: i32, code: i32, bytes: i32, now: u32): i32 {
-  const p = pathBegin(s.path);
-  p.ascii("/v1/device/ota/state");
+  const p = otaPath(s);
+  p.ascii("/state");
   const b = s.body;
   b.reset();
   b.byte(0x7b);

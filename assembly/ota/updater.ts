@@ -13,9 +13,7 @@ import { OK, E_AGAIN, E_IO, E_NOSPACE, E_STATE, E_ARG, E_PROTOCOL } from "../abi
 import { host_event, host_ota_begin, host_ota_write, host_ota_finish, host_ota_confirm, host_ota_status } from "../abi/imports";
 import { arenaAlloc } from "../util/arena";
 import { jsonGet, jsonInt, jsonError, jsonIsNull } from "../net/json";
-import { Writer } from "../net/writer";
-import { jsonWriteKey, jsonWriteString } from "../net/json-writer";
-import { Signal, signal, signalPlaced } from "../signal/context";
+import { Signal, signal } from "../signal/context";
 import { callActive } from "../signal/call";
 import { clockIsSynced, clockSync } from "../signal/clock";
 import { backoffDelay } from "../signal/backoff";
@@ -51,12 +49,12 @@ const FLAG_ROLLED_BACK: u32 = 2;
 
 @unmanaged
 class Updater {
-  current: Release = changetype<Release>(0);   // the release being downloaded or staged
+  // The release being downloaded or staged, or after a boot the one staged before it; a
+  // pending report is always about this one (offers wait until the report is out).
+  current: Release = changetype<Release>(0);
   offer: Release = changetype<Release>(0);     // the latest offer, read but not yet taken
-  reported: Release = changetype<Release>(0);  // the release the pending report is about
   dropped: usize = 0;                          // id of the release never to try again
   droppedLen: i32 = 0;
-  out: Writer = changetype<Writer>(0);
 
   enabled: bool = false;   // the host implements the OTA imports
   step: i32 = STEP_IDLE;
@@ -90,16 +88,12 @@ function place(): bool {
   const at = arenaAlloc(<i32>offsetof<Updater>());
   const current = releasePlace();
   const offer = releasePlace();
-  const reported = releasePlace();
   const dropped = arenaAlloc(RELEASE_ID_MAX);
-  const out = Writer.place(0, 0);
-  if (at == 0 || current == null || offer == null || reported == null || dropped == 0 || out == null) return false;
+  if (at == 0 || current == null || offer == null || dropped == 0) return false;
   const u = changetype<Updater>(at);
   u.current = current;
   u.offer = offer;
-  u.reported = reported;
   u.dropped = dropped;
-  u.out = out;
   u.reportBytes = -1;
   ctx = u;
   return true;
@@ -122,18 +116,18 @@ export function otaInit(): bool {
   u.droppedLen = droppedLoad(u.dropped);
   u.checkDue = true;
   u.trial = (u.flags & FLAG_TRIAL) != 0;
-  const phase = stagedLoad(u.reported);
+  const phase = stagedLoad(u.current);
   if (phase != STAGED_WAITING) return true;
   if (u.trial) {
     queueReport(u, STATE_INSTALLING, 0, -1);
   } else if ((u.flags & FLAG_ROLLED_BACK) != 0) {
     // The release staged last time failed on trial and the host went back to this image.
     queueReport(u, STATE_ROLLED_BACK, u.reason, -1);
-    drop(u, u.reported);
+    drop(u, u.current);
     stagedClear();
-  } else if (u.running == u.reported.version) {
+  } else if (u.running == u.current.version) {
     // Confirmed, but power was lost before the record said so.
-    stagedSave(u.reported, STAGED_CONFIRMED);
+    stagedSave(u.current, STAGED_CONFIRMED);
     queueReport(u, STATE_CONFIRMED, 0, -1);
   }
   return true;
@@ -154,7 +148,6 @@ function drop(u: Updater, r: Release): void {
 
 // Reports the current release's `state` and goes idle, never trying it again.
 function refuse(u: Updater, code: i32): void {
-  releaseCopy(u.reported, u.current);
   queueReport(u, STATE_REFUSED, code, -1);
   drop(u, u.current);
   u.lastError = code;
@@ -163,7 +156,6 @@ function refuse(u: Updater, code: i32): void {
 
 // Reports a failure and goes idle; the release may be offered and tried again later.
 function fail(u: Updater, code: i32): void {
-  releaseCopy(u.reported, u.current);
   queueReport(u, STATE_FAILED, code, u.offset);
   u.lastError = code;
   u.step = STEP_IDLE;
@@ -210,8 +202,7 @@ function begin(u: Updater, now: u32): void {
   if (r >= 0 && r <= u.current.size) {
     u.offset = r;
     u.step = STEP_DOWNLOAD;
-    releaseCopy(u.reported, u.current);
-    queueReport(u, STATE_DOWNLOADING, 0, r);
+      queueReport(u, STATE_DOWNLOADING, 0, r);
   } else if (r == E_NOSPACE) refuse(u, E_NOSPACE);
   else if (r == E_IO) retryLater(u, r, now);
   else fail(u, r >= 0 ? E_STATE : r);
@@ -221,8 +212,7 @@ function finish(u: Updater, now: u32): void {
   const r = host_ota_finish();
   if (r == OK) {
     stagedSave(u.current, STAGED_WAITING);
-    releaseCopy(u.reported, u.current);
-    queueReport(u, STATE_DOWNLOADED, 0, u.current.size);
+      queueReport(u, STATE_DOWNLOADED, 0, u.current.size);
     u.step = STEP_READY;
   } else if (r == E_IO) retryLater(u, r, now);
   else refuse(u, r);
@@ -232,10 +222,10 @@ function confirm(u: Updater): void {
   u.trial = false;
   const r = host_ota_confirm();
   if (r != OK) { u.lastError = r; return; }
-  u.running = u.reported.version != 0 ? u.reported.version : u.running;
+  u.running = u.current.version != 0 ? u.current.version : u.running;
   u.lastConfirmed = u.running;
-  if (u.reported.idLen == 0) return; // trial without a record of which release: nothing to report
-  stagedSave(u.reported, STAGED_CONFIRMED);
+  if (u.current.idLen == 0) return; // trial without a record of which release: nothing to report
+  stagedSave(u.current, STAGED_CONFIRMED);
   queueReport(u, STATE_CONFIRMED, 0, -1);
 }
 
@@ -257,7 +247,7 @@ export function otaTick(now: u32): void {
   if (u.trial && u.answered && u.reportState == 0) confirm(u);
   // The command connection belongs to commands and calls first.
   if (callActive(s.call) || s.op != 0 || s.command.busy || <i32>(now - u.notBefore) < 0) return;
-  if (u.reportState != 0) { start(u, REQ_STATE, sendState(s, u.reported, u.reportState, u.reportCode, u.reportBytes, now), now); return; }
+  if (u.reportState != 0) { start(u, REQ_STATE, sendState(s, u.current, u.reportState, u.reportCode, u.reportBytes, now), now); return; }
   // A trial image downloads nothing: the inactive slot holds the image to roll back to.
   if (u.trial) return;
   if (u.offerPending) takeOffer(u);
@@ -333,27 +323,32 @@ function chunkAnswered(u: Updater, status: i32, body: usize, end: usize, now: u3
   fail(u, status == 416 ? E_ARG : E_PROTOCOL);
 }
 
-// {"enabled","step","release_id","offset","size","running","last_confirmed","flags","reason",
-//  "trial","report","error"}: what the updater is doing, for hosts and tests.
-export function otaReport(ptr: usize, cap: i32): i32 {
-  if (changetype<usize>(ctx) == 0 || !signalPlaced()) return E_STATE;
+// Fields of vsdk_ota_field: what the updater is doing, for hosts and tests (integers, so the
+// image carries no names for them).
+export const FIELD_STEP: i32 = 0;
+export const FIELD_OFFSET: i32 = 1;
+export const FIELD_SIZE: i32 = 2;
+export const FIELD_RUNNING: i32 = 3;
+export const FIELD_LAST_CONFIRMED: i32 = 4;
+export const FIELD_FLAGS: i32 = 5;
+export const FIELD_REASON: i32 = 6;
+export const FIELD_TRIAL: i32 = 7;
+export const FIELD_REPORT: i32 = 8;
+export const FIELD_ERROR: i32 = 9;
+
+// One field, or E_STATE before init (or on a host without updates), E_ARG for an unknown field.
+export function otaField(field: i32): i32 {
   const u = ctx;
-  const w = u.out;
-  w.base = ptr;
-  w.cap = cap;
-  w.reset();
-  w.ascii("{\"enabled\":"); w.ascii(u.enabled ? "true" : "false");
-  w.ascii(",\"step\":"); w.dec(u.step);
-  w.byte(0x2c); jsonWriteKey(w, "release_id"); jsonWriteString(w, u.current.id, u.current.idLen);
-  w.ascii(",\"offset\":"); w.dec(u.offset);
-  w.ascii(",\"size\":"); w.dec(u.current.size);
-  w.ascii(",\"running\":"); w.dec(<i64>u.running);
-  w.ascii(",\"last_confirmed\":"); w.dec(<i64>u.lastConfirmed);
-  w.ascii(",\"flags\":"); w.dec(<i64>u.flags);
-  w.ascii(",\"reason\":"); w.dec(u.reason);
-  w.ascii(",\"trial\":"); w.ascii(u.trial ? "true" : "false");
-  w.ascii(",\"report\":"); w.dec(u.reportState);
-  w.ascii(",\"error\":"); w.dec(u.lastError);
-  w.byte(0x7d);
-  return w.overflow ? E_NOSPACE : w.len;
+  if (changetype<usize>(u) == 0 || !u.enabled) return E_STATE;
+  if (field == FIELD_STEP) return u.step;
+  if (field == FIELD_OFFSET) return u.offset;
+  if (field == FIELD_SIZE) return u.current.size;
+  if (field == FIELD_RUNNING) return <i32>u.running;
+  if (field == FIELD_LAST_CONFIRMED) return <i32>u.lastConfirmed;
+  if (field == FIELD_FLAGS) return <i32>u.flags;
+  if (field == FIELD_REASON) return u.reason;
+  if (field == FIELD_TRIAL) return u.trial ? 1 : 0;
+  if (field == FIELD_REPORT) return u.reportState;
+  if (field == FIELD_ERROR) return u.lastError;
+  return E_ARG;
 }
