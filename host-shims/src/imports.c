@@ -133,23 +133,27 @@ SHIM(shim_udp_close) {
 
 /* --- storage --- */
 
+/* Keys beginning "vsdk." are the host's own (the OTA boot record): an image that could rewrite
+ * the record could undo the downgrade rule or a rollback, so the imports refuse them. */
+static int host_key(const char *key) { return strncmp(key, "vsdk.", 5) == 0; }
+
 SHIM(shim_kv_get) {
   char key[KEY_MAX_BYTES + 1];
   uint8_t *out = mem_range(runtime, mem, ARG(1, 2), ARG(1, 3));
-  if (mem_string(runtime, mem, ARG(1, 0), ARG(1, 1), key, sizeof key) || !out) RETURN_I32(VSDK_E_ARG);
+  if (mem_string(runtime, mem, ARG(1, 0), ARG(1, 1), key, sizeof key) || !out || host_key(key)) RETURN_I32(VSDK_E_ARG);
   FORWARD(kv_get, key, out, (size_t)ARG(1, 3));
 }
 
 SHIM(shim_kv_set) {
   char key[KEY_MAX_BYTES + 1];
   const uint8_t *value = mem_range(runtime, mem, ARG(1, 2), ARG(1, 3));
-  if (mem_string(runtime, mem, ARG(1, 0), ARG(1, 1), key, sizeof key) || !value) RETURN_I32(VSDK_E_ARG);
+  if (mem_string(runtime, mem, ARG(1, 0), ARG(1, 1), key, sizeof key) || !value || host_key(key)) RETURN_I32(VSDK_E_ARG);
   FORWARD(kv_put, key, value, (size_t)ARG(1, 3));
 }
 
 SHIM(shim_kv_delete) {
   char key[KEY_MAX_BYTES + 1];
-  if (mem_string(runtime, mem, ARG(1, 0), ARG(1, 1), key, sizeof key)) RETURN_I32(VSDK_E_ARG);
+  if (mem_string(runtime, mem, ARG(1, 0), ARG(1, 1), key, sizeof key) || host_key(key)) RETURN_I32(VSDK_E_ARG);
   FORWARD(kv_delete, key);
 }
 

@@ -589,6 +589,33 @@ static void without_slots_the_imports_answer_unsupported(void) {
   free(pkg.bytes);
 }
 
+/* The boot record is the host's: the image's key-value imports cannot read, change or delete it. */
+static void the_image_cannot_touch_the_boot_record(void) {
+  fresh_state();
+  blob_t pkg = package("probe-1.1.0");
+  CHECK_EQ(boot(), VSDK_OK);
+  CHECK_EQ(install(&pkg), VSDK_OK);
+  raise_ready();
+  CHECK_EQ(confirm(), VSDK_OK);
+  blob_t record = state_file("vsdk.ota.boot");
+  CHECK(record.bytes != NULL);
+  static const char key[] = "vsdk.ota.boot";
+  uint8_t zeros[84] = { 0 };
+  vsdk_io_write(key, sizeof key - 1, 0);
+  vsdk_io_write(zeros, sizeof zeros, 64);
+  int32_t io = io_ptr(), klen = (int32_t)sizeof key - 1;
+  CHECK_EQ(image_call("probe_kv_set", 4, (int32_t[]){ io, klen, io + 64, 84 }), VSDK_E_ARG);
+  CHECK_EQ(image_call("probe_kv_get", 4, (int32_t[]){ io, klen, io + 64, 84 }), VSDK_E_ARG);
+  CHECK_EQ(image_call("probe_kv_delete", 2, (int32_t[]){ io, klen }), VSDK_E_ARG);
+  /* Its own keys work as before. */
+  vsdk_io_write("ota_staged", 10, 0);
+  CHECK_EQ(image_call("probe_kv_set", 4, (int32_t[]){ io, 10, io + 64, 4 }), 4);
+  blob_t after = state_file("vsdk.ota.boot");
+  CHECK(same_blob(record, after));
+  power_off();
+  free(record.bytes); free(after.bytes); free(pkg.bytes);
+}
+
 /* --- power cuts --- */
 
 /* In a child: the whole update, from download to confirm. */
@@ -680,6 +707,7 @@ int main(int argc, char **argv) {
     { "no_confirm_rolls_back_after_the_health_timeout", no_confirm_rolls_back_after_the_health_timeout },
     { "trial_boots_run_out", trial_boots_run_out },
     { "without_slots_the_imports_answer_unsupported", without_slots_the_imports_answer_unsupported },
+    { "the_image_cannot_touch_the_boot_record", the_image_cannot_touch_the_boot_record },
     { "power_cut_at_every_durable_write", power_cut_at_every_durable_write },
   };
   int rc = run_cases(cases, sizeof cases / sizeof cases[0], argc > 3 ? argv[3] : NULL);
