@@ -95,6 +95,13 @@ static int ota_finish(void *arg) {
   int rc = r->download_len < r->download_size || r->download_len < VSDK_OTA_HEADER_BYTES
     ? VSDK_E_TRUNCATED
     : vsdk_ota_verify_slot(ota, slot, r->download_len, &package, &image_off, &image_len, &version);
+  if (rc == VSDK_OK) {
+    /* A signed package, but not the one announced (the id is the package's SHA-256): the slot
+     * holds other bytes than were downloaded. After the table, so its codes come first. */
+    uint8_t digest[32];
+    if (P->sha256(P->ctx, package, r->download_len, digest) != 32) rc = VSDK_E_IO;
+    else if (memcmp(digest, r->download_id, 32) != 0) rc = VSDK_E_STORAGE_CORRUPT;
+  }
   if (P->slot_unmap) P->slot_unmap(P->ctx, slot);
   if (rc != VSDK_OK) return discard(ota, rc);
   vsdk_ota_record_t next = *r;
@@ -102,6 +109,8 @@ static int ota_finish(void *arg) {
   next.trial_version = version;
   next.trial_len = r->download_len;
   next.trials_left = VSDK_OTA_TRIAL_BOOTS;
+  next.rolled_back = 0; /* a new package: the last rollback is told (as the Node host does) */
+  next.rollback_reason = 0;
   next.download = VSDK_OTA_NONE;
   next.download_size = next.download_len = 0;
   memset(next.download_id, 0, sizeof next.download_id);

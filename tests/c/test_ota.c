@@ -399,6 +399,16 @@ static void every_refusal_leaves_state_unchanged(void) {
     check_refusal(r, ++count);
     free(r->pkg.bytes);
   }
+  /* A signed package, but not the one begun (its id is another package's SHA-256). */
+  {
+    blob_t record_before = state_file("vsdk.ota.boot");
+    CHECK_EQ(begin(&v110, v120.len), 0);
+    CHECK_EQ(write_range(&v120, 0, v120.len), (int)v120.len);
+    CHECK_EQ(finish(), VSDK_E_STORAGE_CORRUPT);
+    blob_t record_now = state_file("vsdk.ota.boot");
+    CHECK(same_blob(record_before, record_now));
+    free(record_before.bytes); free(record_now.bytes);
+  }
   /* Refused before anything is written: larger than a slot, a bad id, writes out of order. */
   blob_t record = state_file("vsdk.ota.boot");
   set_slot_limit(v120.len - 1);
