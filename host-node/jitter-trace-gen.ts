@@ -1,6 +1,7 @@
 // Synthetic network traces for the jitter buffer, deterministic from a seed: random loss,
 // Gilbert-Elliott loss bursts, delay spikes, reordering, clock drift, talkspurt gaps, sequence and
-// timestamp wrap. Each kind stresses one thing; "mixed" has them all. 20 ms packets.
+// timestamp wrap, Wi-Fi (correlated jitter and short stalls), mobile handover (steps in the base
+// delay with an outage). Each kind stresses one thing; "mixed" has the first ones. 20 ms packets.
 import { traceToCsv } from "./jitter-trace.js";
 import { prng } from "./prng.js";
 export { prng };
@@ -13,7 +14,7 @@ export interface TraceSpec {
 }
 
 export const TRACE_KINDS = ["clean", "random-loss", "bursty-loss", "spikes", "reorder", "drift-fast",
-  "drift-slow", "talkspurts", "wrap", "heavy-jitter", "mixed"] as const;
+  "drift-slow", "talkspurts", "wrap", "heavy-jitter", "mixed", "wifi", "handover"] as const;
 export type TraceKind = (typeof TRACE_KINDS)[number];
 
 export interface GeneratedRow { seq: number; sendMs: number; arrivalMs: number | null }
@@ -32,6 +33,15 @@ interface Model {
   startSeq?: number;
   startSendMs?: number;
   duplicateRate: number;
+  // Wi-Fi: the queueing part of the delay is correlated from packet to packet (AR(1): each
+  // packet keeps `keep` of the previous one's and adds fresh exponential noise), and the link
+  // stalls now and then (power save, scans, retries): packets sent during a stall wait for its
+  // end and leave together, in order.
+  correlated?: { keep: number; noiseMeanMs: number };
+  stalls?: { everyMs: [number, number]; lengthMs: [number, number] };
+  // Mobile handover: every so often the path changes: the base delay steps up or down, and the
+  // packets sent during the switch are lost. A step down lets later packets overtake earlier ones.
+  handover?: { everyMs: [number, number]; stepMs: [number, number]; outageMs: [number, number]; minBaseMs: number; maxBaseMs: number };
 }
 
 function modelOf(kind: TraceKind, rnd: () => number): Model {
@@ -57,6 +67,15 @@ function modelOf(kind: TraceKind, rnd: () => number): Model {
       m.startSeq = 65536 - 500;
       m.duplicateRate = 0.005;
       break;
+    case "wifi":
+      m.jitterMeanMs = 0; m.jitterGaussMs = 2; m.lossRate = 0.005;
+      m.correlated = { keep: 0.85, noiseMeanMs: 3 };
+      m.stalls = { everyMs: [1000, 4000], lengthMs: [40, 140] };
+      break;
+    case "handover":
+      m.baseDelayMs = 60; m.jitterMeanMs = 8; m.lossRate = 0.005;
+      m.handover = { everyMs: [15000, 40000], stepMs: [20, 120], outageMs: [60, 300], minBaseMs: 30, maxBaseMs: 250 };
+      break;
   }
   return m;
 }
@@ -79,6 +98,12 @@ export function generateTrace(spec: TraceSpec): GeneratedRow[] {
   let spikeStart = -Infinity;
   let spikeHeight = 0;
   let prevArrival = -Infinity;
+  let queued = 0;                       // the correlated (Wi-Fi) part of the delay
+  let nextStall = m.stalls ? m.stalls.everyMs[0] + rnd() * (m.stalls.everyMs[1] - m.stalls.everyMs[0]) : Infinity;
+  let stallEnd = -Infinity;
+  let baseDelay = m.baseDelayMs;
+  let nextHandover = m.handover ? m.handover.everyMs[0] + rnd() * (m.handover.everyMs[1] - m.handover.everyMs[0]) : Infinity;
+  let outageEnd = -Infinity;
   for (let i = 0; i < spec.packets; i++) {
     // The sender's clock runs at (1 + ppm) of the receiver's: its 20 ms are shorter when fast.
     const elapsed = sendMs - origin;
@@ -90,13 +115,30 @@ export function generateTrace(spec: TraceSpec): GeneratedRow[] {
     }
     // A spike is a queue that builds at once and drains at real time: packets bunch up behind it.
     const spike = Math.max(0, spikeHeight - (realSend - spikeStart));
-    let delay = m.baseDelayMs + -Math.log(1 - rnd()) * m.jitterMeanMs + Math.abs(gaussian(rnd)) * m.jitterGaussMs + spike;
+    if (realSend - origin >= nextHandover) {
+      const h = m.handover!;
+      const step = (h.stepMs[0] + rnd() * (h.stepMs[1] - h.stepMs[0])) * (rnd() < 0.5 ? -1 : 1);
+      baseDelay = Math.min(h.maxBaseMs, Math.max(h.minBaseMs, baseDelay + step));
+      outageEnd = realSend + h.outageMs[0] + rnd() * (h.outageMs[1] - h.outageMs[0]);
+      nextHandover += h.everyMs[0] + rnd() * (h.everyMs[1] - h.everyMs[0]);
+    }
+    if (realSend - origin >= nextStall) {
+      const st = m.stalls!;
+      stallEnd = realSend + st.lengthMs[0] + rnd() * (st.lengthMs[1] - st.lengthMs[0]);
+      nextStall += st.everyMs[0] + rnd() * (st.everyMs[1] - st.everyMs[0]);
+    }
+    if (m.correlated) queued = queued * m.correlated.keep + -Math.log(1 - rnd()) * m.correlated.noiseMeanMs;
+    let delay = baseDelay + -Math.log(1 - rnd()) * m.jitterMeanMs + Math.abs(gaussian(rnd)) * m.jitterGaussMs + spike + queued;
     if (m.reorder && rnd() < m.reorder.rate) delay += m.reorder.extraMs[0] + rnd() * (m.reorder.extraMs[1] - m.reorder.extraMs[0]);
     let arrival = realSend + delay;
-    // Queues keep their order: a spike's packets cannot overtake each other (only "reorder" does).
-    if (spike > 0) arrival = Math.max(arrival, prevArrival);
+    // A stalled link holds what is sent until the stall ends, then sends it on in order.
+    const stalled = realSend < stallEnd;
+    if (stalled) arrival = Math.max(arrival, stallEnd + baseDelay + Math.abs(gaussian(rnd)) * m.jitterGaussMs);
+    // Queues keep their order: a spike's or a stall's packets cannot overtake each other (only
+    // "reorder" and a handover to a shorter path do).
+    if (spike > 0 || stalled || m.correlated) arrival = Math.max(arrival, prevArrival);
     prevArrival = arrival;
-    let lost = rnd() < m.lossRate;
+    let lost = rnd() < m.lossRate || realSend < outageEnd;
     if (m.gilbert) {
       bad = bad ? rnd() >= m.gilbert.pBadToGood : rnd() < m.gilbert.pGoodToBad;
       if (bad && rnd() < m.gilbert.lossInBad) lost = true;

@@ -21,7 +21,7 @@ import { OK, E_ARG, E_DUPLICATE, E_LATE, E_NOSPACE, E_STATE } from "../abi/error
 import { seqAhead, tsAhead } from "./serial";
 import {
   DelayWindow, DELAY_WINDOW_BYTES, delayWindowCreate, delayWindowClear, delayWindowAdd,
-  delayWindowCount, delayWindowLateCost, delayWindowCost,
+  delayWindowCount, delayWindowLateCost, delayWindowCost, delayWindowLateCount, delayWindowQuantileMs,
 } from "./delay_window";
 
 // Codecs, as far as the buffer cares: clock rate and payload size.
@@ -83,6 +83,8 @@ const REBASE_TS: i32 = 1 << 29;        // keep timestamp differences far from i3
   farStreak: i32;
   farSeq: u32;
   waitedSeq: i32;     // the missing packet already waited for once (-1: none)
+  behindTicks: i32;   // ticks since packets began to arrive behind the playout clock (0: they do not)
+  freeRate: i32;      // free moments (lost frames skipped, talkspurt starts) per tick, Q16, averaged
   targetMs: i32;
   delayMs: i32;       // the current delay at the last get()
   // statistics, in the order vsdk_jitter_stats writes them (u32 each)
@@ -180,6 +182,8 @@ export function jitterRestart(jb: JitterBuffer): void {
   jb.excessTicks = 0;
   jb.farStreak = 0;
   jb.waitedSeq = -1;
+  jb.behindTicks = 0;
+  jb.freeRate = 0;
   jb.targetMs = 0;
   jb.delayMs = 0;
   jb.buffered = 0;
@@ -324,6 +328,13 @@ export function jitterPut(jb: JitterBuffer, seq: u32, ts: u32, arrivalMs: u32, p
   return OK;
 }
 
+// Free moments let the delay down at no cost: averaged over FREE_RATE_SHIFT (512 ticks, ~10 s).
+const FREE_RATE_SHIFT: i32 = 9;
+@inline function freeMoment(jb: JitterBuffer): void { jb.freeRate += (1 << 16) >> FREE_RATE_SHIFT; }
+// Waiting pays when a free moment is expected before the excess would be dropped.
+@inline function waitPays(jb: JitterBuffer): bool { return ((jb.freeRate * SHRINK_SUSTAIN_TICKS) >> 8) >= WAIT_FREE_Q8; }
+const WAIT_FREE_Q8: i32 = 128;
+
 // A packet later than a delay by less than a frame is not lost at that delay: the buffer waits
 // once for a missing packet, and it comes. But saving it raises the delay by a frame until a free
 // moment (a loss, a talkspurt gap) or a dropped packet brings it down, so it weighs 3/4 of a late
@@ -340,17 +351,23 @@ function bestDelay(jb: JitterBuffer, current: i32): i32 {
   // Stepping down must beat the cost of a few more late packets; stepping up, a little delay.
   const downMargin = <i64>(HYSTERESIS_PACKETS * lateCost * 100) << 8;
   const upMargin = (<i64>HYSTERESIS_MS * <i64>delayWindowCount(w)) << 8;
+  const weight = waitPays(jb) ? WAIT_SAVED_WEIGHT_Q8 : 256;
   let level = current;
-  let cost = delayWindowCost(w, level, lateCost, jb.ptimeMs, WAIT_SAVED_WEIGHT_Q8);
+  // The walk below only sees neighbours, and where most samples are later than the start (the
+  // path got longer: a handover, a route change) every neighbour looks alike and it would stay
+  // put for ever. Start such a walk from the high quantile instead.
+  if (delayWindowLateCount(w, level) * 2 > delayWindowCount(w)) level = onGridOf(level, delayWindowQuantileMs(w), jb.ptimeMs);
+  const start = level;
+  let cost = delayWindowCost(w, level, lateCost, jb.ptimeMs, weight);
   for (let i = 0; i < MAX_STEPS; i++) {
-    const down = delayWindowCost(w, level - jb.ptimeMs, lateCost, jb.ptimeMs, WAIT_SAVED_WEIGHT_Q8);
+    const down = delayWindowCost(w, level - jb.ptimeMs, lateCost, jb.ptimeMs, weight);
     if (down + downMargin >= cost) break;
     level -= jb.ptimeMs;
     cost = down;
   }
-  if (level == current) {
+  if (level == start) {
     for (let i = 0; i < MAX_STEPS; i++) {
-      const up = delayWindowCost(w, level + jb.ptimeMs, lateCost, jb.ptimeMs, WAIT_SAVED_WEIGHT_Q8);
+      const up = delayWindowCost(w, level + jb.ptimeMs, lateCost, jb.ptimeMs, weight);
       if (up + upMargin >= cost) break;
       level += jb.ptimeMs;
       cost = up;
@@ -375,6 +392,7 @@ function playHead(jb: JitterBuffer, out: usize): i32 {
   advance(jb, true);
   jb.played++;
   jb.starvedTicks = 0;
+  jb.behindTicks = 0;
   return result(PLAY_FRAME, len);
 }
 
@@ -414,8 +432,8 @@ function starve(jb: JitterBuffer, out: usize): i32 {
 // Time-scaling thresholds, relative to the target delay (tuned on bench/jitter.ts's traces).
 const GROW_BELOW_MS: i32 = 10;         // insert a frame when the delay is this far below target
 const SHRINK_SUSTAIN_TICKS: i32 = 25;  // a lower delay better for 0.5 s with no free moment: drop one
-const WAIT_MAX_MS: i32 = 20;          // wait this far above target for a late packet, no further
- // excess kept this long is removed by dropping a packet
+const WAIT_MAX_MS: i32 = 20;           // wait this far above target for a late packet, no further
+const PATH_CHANGE_MS: i32 = 200;       // packets behind the clock for this long: the path got longer
 
 // One playout tick: what to play at `now`. Copies a payload to `out` (cap bytes, at least the
 // slot size) and returns (bytes << 8) | PLAY_*, or an error code with nothing changed.
@@ -433,6 +451,8 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
     if (current < goal) return result(PLAY_SILENCE, 0);
     jb.started = true;
   }
+  jb.freeRate -= jb.freeRate >> FREE_RATE_SHIFT;
+  if (jb.behindTicks > 0) jb.behindTicks++;
   let excess = current - goal;
   jb.delayMs = excess + goal;
   if (excess >= jb.ptimeMs) jb.excessTicks++; else jb.excessTicks = 0;
@@ -440,6 +460,16 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
   for (;;) {
     // Packets behind the playout clock (it ran on while starved) are too late to play.
     while (headPresent(jb) && tsAhead(jb.playTs, slotTs(jb, jb.head)) < -(jb.frameTs >> 1)) {
+      // Behind a stall's end they come in a bunch; behind a longer path (a handover, a new
+      // route) they keep coming. Then the clock goes back to them: the delay steps up at once
+      // instead of every packet being dropped until the delay history has caught up.
+      if (jb.behindTicks * jb.ptimeMs >= PATH_CHANGE_MS) {
+        jb.behindTicks = 0;
+        jb.playTs = slotTs(jb, jb.head);
+        jb.targetMs = ageMs(jb, now, jb.playTs);
+        return playHead(jb, out);
+      }
+      if (jb.behindTicks == 0) jb.behindTicks = 1;
       jb.dropped++;
       advance(jb, false, false);
     }
@@ -478,6 +508,7 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
     let frames = min(held, (passed + (jb.frameTs >> 1)) / jb.frameTs);
     while (frames-- > 0) {
       jb.lost++;
+      freeMoment(jb);
       advance(jb, false, false);
     }
   }
@@ -485,7 +516,7 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
   // neighbours). Wait for it once, one tick, while that stays within a frame of the target: if it
   // comes, it is saved for one frame more of delay; if not, it is skipped next tick and the
   // packet behind it plays at its own time, so the wait cost nothing.
-  if (excess < WAIT_MAX_MS && jb.waitedSeq != <i32>jb.nextSeq) {
+  if (excess < WAIT_MAX_MS && jb.waitedSeq != <i32>jb.nextSeq && waitPays(jb)) {
     jb.waitedSeq = <i32>jb.nextSeq;
     return concealFromNext(jb, out);
   }
@@ -494,6 +525,7 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
   let skips = excess / jb.ptimeMs;
   while (true) {
     jb.lost++;
+    freeMoment(jb);
     advance(jb, false);
     if (skips <= 0) return conceal(jb, out);
     skips--;
@@ -515,6 +547,7 @@ function talkspurtStart(jb: JitterBuffer, now: u32, ts: u32, out: usize): i32 {
   const age = ageMs(jb, now, ts);
   if (bestDelay(jb, age) > age) { jb.silence++; return result(PLAY_SILENCE, 0); }
   jb.excessTicks = 0;
+  freeMoment(jb);
   return playHead(jb, out);
 }
 

@@ -151,6 +151,9 @@ export function delayWindowAdd(w: DelayWindow, delayMs: i32): void {
 
 export function delayWindowCount(w: DelayWindow): i32 { return w.count; }
 
+// The tracked high quantile of the delays (the middle of its bin), in ms.
+export function delayWindowQuantileMs(w: DelayWindow): i32 { return w.baseMs + w.qBin * BIN_MS + (BIN_MS >> 1); }
+
 // Samples that would be late at playout delay `delayMs`: those whose bin's middle lies above it.
 export function delayWindowLateCount(w: DelayWindow, delayMs: i32): i32 {
   const rel = delayMs - w.baseMs - (BIN_MS >> 1);
