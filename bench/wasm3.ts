@@ -55,9 +55,22 @@ function wasm3SourceDir(): string {
 }
 
 const wasm3Files = ["m3_bind", "m3_code", "m3_compile", "m3_core", "m3_emit", "m3_env", "m3_exec", "m3_function", "m3_info", "m3_module", "m3_parse"];
-const runtimeFiles = ["runtime/src/api.c", "runtime/src/engine.c", "runtime/src/image_scan.c", "runtime/src/strerror.c", "runtime/src/wx_compat.c", "host-shims/src/imports.c"];
+// The runtime's and shims' C sources as every build lists them (runtime/sources.cmake), with the
+// OTA release key the native build generates.
+function runtimeSources(): string[] {
+  const text = readFileSync(join(repoRoot, "runtime", "sources.cmake"), "utf8");
+  const block = /set\(VSDK_RUNTIME_SOURCES([^)]*)\)/.exec(text)?.[1] ?? "";
+  const files = block.split(/\s+/).filter((f) => f.endsWith(".c"))
+    .map((f) => f.replace("${VSDK_RUNTIME_DIR}/../", "").replace("${VSDK_RUNTIME_DIR}/", "runtime/"));
+  const key = join(native, "ota-key", "vsdk_ota_key.c");
+  if (text.includes("VSDK_OTA_KEY_C")) {
+    if (!existsSync(key)) throw new Error(`${key} is missing (run \`npm run build\`)`);
+    files.push(key);
+  }
+  return files;
+}
 // The embedded settings of runtime/wasm3.cmake, float support off.
-const wasm3Defines = ["-Dd_m3CodePageAlignSize=1024", "-Dd_m3MaxFunctionStackHeight=128", "-Dd_m3VerboseErrorMessages=0",
+const wasm3Defines = ["-Dd_m3CodePageAlignSize=1024", "-Dd_m3MaxFunctionStackHeight=128", "-Dd_m3MaxDuplicateFunctionImpl=1", "-Dd_m3VerboseErrorMessages=0",
   "-Dd_m3LogOutput=0", "-Dd_m3HasFloat=0", "-Dd_m3NoFloatDynamic=0"];
 
 interface Target { name: string; cc: string; size: string; cflags: string[]; ldflags: string[] }
@@ -65,7 +78,8 @@ const targets: Target[] = [
   { name: "cortex_m4", cc: "arm-none-eabi-gcc", size: "arm-none-eabi-size",
     cflags: ["-mcpu=cortex-m4", "-mthumb"], ldflags: ["--specs=nano.specs", "--specs=nosys.specs"] },
   { name: "rv32", cc: "riscv64-unknown-elf-gcc", size: "riscv64-unknown-elf-size",
-    cflags: ["-march=rv32imc", "-mabi=ilp32", "--specs=picolibc.specs"], ldflags: [] },
+    // picolibc's default memory map has 64 KiB of flash: give it 1 MiB, as real parts have.
+    cflags: ["-march=rv32imc", "-mabi=ilp32", "--specs=picolibc.specs"], ldflags: ["-Wl,--defsym=__flash_size=0x100000"] },
 ];
 
 interface Sizes { text: number; data: number; bss: number }
@@ -91,7 +105,7 @@ function crossSizes(t: Target): { wasm3: Sizes; total: Sizes; runtimeShims: Size
     }
     cc(["-c", "runtime/src/heap.c", "-o", join(dir, "heap.o")]);
     objs.push(join(dir, "heap.o"));
-    const ours = runtimeFiles.map((f, i) => { const o = join(dir, `rt${i}.o`); cc([...inc, "-c", f, "-o", o]); return o; });
+    const ours = runtimeSources().map((f, i) => { const o = join(dir, `rt${i}.o`); cc([...inc, "-c", f, "-o", o]); return o; });
     cc([...inc, "-DSIZE_WASM3_ONLY", "-c", "bench/native/size_main.c", "-o", join(dir, "main_w3.o")]);
     cc([...inc, "-c", "bench/native/size_main.c", "-o", join(dir, "main_full.o")]);
     const link = (out: string, inputs: string[]) => cc(["-Wl,--gc-sections", ...t.ldflags, "-o", out, ...inputs]);
@@ -108,23 +122,63 @@ function crossSizes(t: Target): { wasm3: Sizes; total: Sizes; runtimeShims: Size
 
 // wasm3's heap with 4-byte pointers, as on a 32-bit MCU: bench/native/heap_probe.c built with
 // gcc -m32 (Debian gcc-multilib), running the media frames with a clock-only platform.
-interface HeapProbe { pointer_bytes: number; heap_after_load: number; heap_peak: number; linear_memory_bytes: number }
-function heap32(frames: number, eager: boolean): HeapProbe {
+interface HeapProbe { pointer_bytes: number; heap_after_load: number; heap_peak: number; linear_memory_bytes: number; stack_bytes: number }
+interface Probe32 { run(frames: number, eager: boolean): HeapProbe; breakdown(frames: number): Record<string, number>; close(): void }
+
+function buildProbe32(): Probe32 {
   const w3 = wasm3SourceDir();
   const dir = mkdtempSync(join(tmpdir(), "vsdk-heap32-"));
+  const cc = (args: string[]) => run("gcc", ["-m32", "-O2", "-w", ...wasm3Defines, `-I${w3}`, "-Iruntime/include",
+    "-Ihost-shims/include", "-Iruntime/src", "-Ibuild", "-Ibench/native", ...args]);
+  const objs = wasm3Files.map((f) => {
+    const o = join(dir, `${f}.o`);
+    const heapRename = f === "m3_core" ? ["-Dcalloc=vsdk_heap_calloc", "-Drealloc=vsdk_heap_realloc", "-Dfree=vsdk_heap_free"] : [];
+    cc([...heapRename, "-c", join(w3, `${f}.c`), "-o", o]);
+    return o;
+  });
+  const ours = [...runtimeSources(), "runtime/src/heap.c"].map((f, i) => { const o = join(dir, `rt${i}.o`); cc(["-c", f, "-o", o]); return o; });
+  const probe = join(dir, "heap_probe");
+  cc(["-o", probe, "bench/native/heap_probe.c", "bench/native/frame_cycle.c", ...ours, "build/sdk_wasm.c", ...objs]);
+  const args = (frames: number, eager: boolean) => [image, String(frames), ...(eager ? ["--eager"] : [])];
+  return {
+    run: (frames, eager) => JSON.parse(run(probe, args(frames, eager)).trim()) as HeapProbe,
+    breakdown: (frames) => massifBreakdown(probe, args(frames, false)),
+    close: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+// Where wasm3's heap goes at its peak, by the function that asked for each block (valgrind
+// massif on the 32-bit probe). Bytes include the counting allocator's 8-byte block headers.
+const heapKinds: [string, RegExp][] = [
+  ["code_pages", /NewCodePage/],
+  ["linear_memory", /ResizeMemory|InitMemory/],
+  ["runtime_and_value_stack", /m3_NewRuntime/],
+  ["function_records", /Module_AddFunction|ParseSection_Function/],
+  ["names", /Read_utf8|ParseSection_Export|ParseSection_Import/],
+  ["compiled_constants", /CompileFunction|m3_CopyMem/],
+  ["globals", /Module_AddGlobal|ParseSection_Global/],
+  ["types", /FuncType|ParseSection_Type|m3_NewEnvironment/],
+  ["data_segments", /ParseSection_Data/],
+];
+function massifBreakdown(probe: string, args: string[]): Record<string, number> {
+  const dir = mkdtempSync(join(tmpdir(), "vsdk-massif-"));
   try {
-    const cc = (args: string[]) => run("gcc", ["-m32", "-O2", "-w", ...wasm3Defines, `-I${w3}`, "-Iruntime/include",
-      "-Ihost-shims/include", "-Iruntime/src", "-Ibuild", "-Ibench/native", ...args]);
-    const objs = wasm3Files.map((f) => {
-      const o = join(dir, `${f}.o`);
-      const heapRename = f === "m3_core" ? ["-Dcalloc=vsdk_heap_calloc", "-Drealloc=vsdk_heap_realloc", "-Dfree=vsdk_heap_free"] : [];
-      cc([...heapRename, "-c", join(w3, `${f}.c`), "-o", o]);
-      return o;
-    });
-    const probe = join(dir, "heap_probe");
-    cc(["-o", probe, "bench/native/heap_probe.c", "bench/native/frame_cycle.c", "runtime/src/heap.c", ...runtimeFiles,
-      "build/sdk_wasm.c", ...objs]);
-    return JSON.parse(run(probe, [image, String(frames), ...(eager ? ["--eager"] : [])]).trim()) as HeapProbe;
+    const out = join(dir, "massif.out");
+    run("valgrind", ["--tool=massif", `--massif-out-file=${out}`, "--peak-inaccuracy=0", "--threshold=0.01",
+      "--alloc-fn=vsdk_heap_calloc", "--alloc-fn=vsdk_heap_realloc", "--alloc-fn=m3_Malloc", "--alloc-fn=m3_Realloc",
+      "--alloc-fn=m3_CopyMem", probe, ...args]);
+    const lines = readFileSync(out, "utf8").split("\n");
+    const peak = lines.indexOf("heap_tree=peak");
+    if (peak < 0) throw new Error("massif recorded no peak");
+    const kinds: Record<string, number> = {};
+    // The peak tree's first level: " nK: BYTES 0xADDR: Function (...)", one per calling function.
+    for (let i = peak + 2; i < lines.length && !lines[i].startsWith("snapshot="); i++) {
+      const m = /^ n\d+: (\d+) (.*)$/.exec(lines[i]);
+      if (!m || /libc\.so|below massif's threshold/.test(m[2])) continue; // the probe's stdio buffer: not wasm3's
+      const kind = heapKinds.find(([, re]) => re.test(m[2]))?.[0] ?? "other";
+      kinds[kind] = (kinds[kind] ?? 0) + Number(m[1]);
+    }
+    return kinds;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -170,31 +224,47 @@ export const wasm3Runtime: BenchPart = {
       `wasm3 start-up (parse, load, link, start, first frame's compilation): ${startup} instructions`,
       `x86-64: wasm3 heap at peak ${figures.wasm3_heap_bytes_x86_64} bytes (lazy compilation), ${figures.wasm3_heap_bytes_all_compiled_x86_64} with every function compiled; RAM during the media call ${heapPeak} bytes (including ${linear} bytes of linear memory, ${a.linear_memory_used} in use)`,
     ];
-    // The budget figures come from the 32-bit build when this machine can make one.
-    try {
-      const lazy = heap32(quick ? 50 : 200, false), all = heap32(0, true);
-      figures.wasm3_heap_bytes = lazy.heap_peak - lazy.linear_memory_bytes;
-      figures.wasm3_heap_bytes_after_load = lazy.heap_after_load - lazy.linear_memory_bytes;
-      figures.wasm3_heap_bytes_all_compiled = all.heap_peak - all.linear_memory_bytes;
-      // RAM during a (media) call: wasm3's heap + the image's linear memory; the shims keep no
-      // buffers of their own; TLS excluded.
-      figures.call_ram_bytes = lazy.heap_peak;
-      lines.push(`32-bit (gcc -m32): wasm3 heap ${figures.wasm3_heap_bytes_after_load} bytes after load, ${figures.wasm3_heap_bytes} at the media call's peak, ${figures.wasm3_heap_bytes_all_compiled} with every function compiled; RAM during the media call ${lazy.heap_peak} bytes with ${lazy.linear_memory_bytes} of linear memory (budget 65536)`);
-    } catch (err) {
-      figures.wasm3_heap_bytes = figures.wasm3_heap_bytes_x86_64;
-      figures.call_ram_bytes = figures.call_ram_bytes_x86_64;
-      lines.push(`32-bit heap probe failed (${err instanceof Error ? err.message : String(err)}); budget figures are x86-64's`);
-    }
+    // Static RAM (.data + .bss) of wasm3, runtime and shims as linked for each MCU (with the C
+    // library's few bytes): counted in the RAM during a call, as the shims' buffers.
+    const staticRam: Record<string, number> = {};
     for (const t of targets) {
       try {
         const s = crossSizes(t);
         figures[`${t.name}_text_bytes_wasm3`] = s.wasm3.text;
         figures[`${t.name}_text_bytes_runtime_shims`] = s.runtimeShims.text;
         figures[`${t.name}_text_bytes_total`] = s.total.text;
+        staticRam[t.name] = s.total.data + s.total.bss;
         lines.push(`${t.name} -Os text/data/bss: wasm3 ${s.wasm3.text}/${s.wasm3.data}/${s.wasm3.bss}, runtime + shims ${s.runtimeShims.text}/${s.runtimeShims.data}/${s.runtimeShims.bss}, linked together ${s.total.text} (budgets 73728 total, 16384 ours)`);
       } catch (err) {
         lines.push(`${t.name}: size report failed: ${err instanceof Error ? err.message : String(err)}`);
       }
+    }
+    // The budget figures come from the 32-bit build when this machine can make one.
+    try {
+      const probe = buildProbe32();
+      try {
+        const frames = quick ? 50 : 200;
+        const lazy = probe.run(frames, false), all = probe.run(0, true);
+        figures.wasm3_heap_bytes = lazy.heap_peak - lazy.linear_memory_bytes;
+        figures.wasm3_heap_bytes_after_load = lazy.heap_after_load - lazy.linear_memory_bytes;
+        figures.wasm3_heap_bytes_all_compiled = all.heap_peak - all.linear_memory_bytes;
+        const staticBytes = staticRam.cortex_m4 ?? 0;
+        figures.runtime_static_ram_bytes = staticBytes;
+        // RAM during a (media) call: wasm3's heap (its value stack included) + the image's linear
+        // memory + what the runtime, shims and wasm3 keep in .data/.bss; TLS excluded.
+        figures.call_ram_bytes = lazy.heap_peak + staticBytes;
+        figures.call_ram_bytes_all_compiled = all.heap_peak + staticBytes;
+        const kinds = probe.breakdown(frames);
+        for (const [k, v] of Object.entries(kinds)) figures[`call_ram_${k}_bytes`] = v;
+        lines.push(`32-bit (gcc -m32): wasm3 heap ${figures.wasm3_heap_bytes_after_load} bytes after load, ${figures.wasm3_heap_bytes} at the media call's peak, ${figures.wasm3_heap_bytes_all_compiled} with every function compiled; RAM during the media call ${figures.call_ram_bytes} bytes (${lazy.heap_peak} heap with ${lazy.linear_memory_bytes} of linear memory and a ${lazy.stack_bytes}-byte value stack, + ${staticBytes} of .data/.bss on Cortex-M4; budget 65536); with every function compiled ${figures.call_ram_bytes_all_compiled}`);
+        lines.push(`  where the media call's heap goes (massif): ${Object.entries(kinds).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+      } finally {
+        probe.close();
+      }
+    } catch (err) {
+      figures.wasm3_heap_bytes = figures.wasm3_heap_bytes_x86_64;
+      figures.call_ram_bytes = figures.call_ram_bytes_x86_64;
+      lines.push(`32-bit heap probe failed (${err instanceof Error ? err.message : String(err)}); budget figures are x86-64's`);
     }
     return { figures, lines };
   },

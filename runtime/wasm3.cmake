@@ -21,6 +21,10 @@ list(TRANSFORM VSDK_WASM3_SOURCES PREPEND "${VSDK_WASM3_SOURCE_DIR}/")
 set(VSDK_WASM3_DEFINITIONS
   d_m3CodePageAlignSize=${VSDK_WASM3_CODE_PAGE_BYTES}
   d_m3MaxFunctionStackHeight=${VSDK_WASM3_MAX_FUNCTION_STACK}
+  # One name per function (wasm3's default keeps room for 3: 8 bytes more in each of the
+  # image's ~240 function records, all allocated at load). Every export of the image names its
+  # own function; tests/node/image-exports.test.ts keeps it so.
+  d_m3MaxDuplicateFunctionImpl=1
   d_m3VerboseErrorMessages=0
   d_m3LogOutput=0
   d_m3HasFloat=$<BOOL:${VSDK_WASM3_HAS_FLOAT}>

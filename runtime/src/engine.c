@@ -64,6 +64,12 @@ int vsdk_engine_load(vsdk_engine_t *e, const uint8_t *image, uint32_t len) {
     rc = VSDK_E_ENGINE;
   }
   if (rc == VSDK_OK) {
+    /* Loading copied the data segments into linear memory; wasm3 never reads their records
+     * again (20 bytes each with 4-byte pointers, one per static of the image: ~5 KB). */
+    m3_Free(module->dataSegments);
+    module->numDataSegments = 0;
+  }
+  if (rc == VSDK_OK) {
     link_ctx_t link = { module, &e->host };
     rc = vsdk_image_each_import(&info, link_import, &link);
   }
