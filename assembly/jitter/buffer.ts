@@ -21,7 +21,8 @@ import { OK, E_ARG, E_DUPLICATE, E_LATE, E_NOSPACE, E_STATE } from "../abi/error
 import { seqAhead, tsAhead } from "./serial";
 import {
   DelayWindow, DELAY_WINDOW_BYTES, delayWindowCreate, delayWindowClear, delayWindowAdd,
-  delayWindowCount, delayWindowLateCost, delayWindowCost, delayWindowLateCount, delayWindowQuantileMs,
+  delayWindowCount, delayWindowLateCost, delayWindowCost, delayWindowQuantileMs, delayWindowLateCounts,
+  lateBelow, lateAt, lateAbove, lateAbove2,
 } from "./delay_window";
 
 // Codecs, as far as the buffer cares: clock rate and payload size.
@@ -352,25 +353,33 @@ function bestDelay(jb: JitterBuffer, current: i32): i32 {
   const downMargin = <i64>(HYSTERESIS_PACKETS * lateCost * 100) << 8;
   const upMargin = (<i64>HYSTERESIS_MS * <i64>delayWindowCount(w)) << 8;
   const weight = waitPays(jb) ? WAIT_SAVED_WEIGHT_Q8 : 256;
+  const step = jb.ptimeMs;
   let level = current;
+  delayWindowLateCounts(w, level, step);
   // The walk below only sees neighbours, and where most samples are later than the start (the
   // path got longer: a handover, a route change) every neighbour looks alike and it would stay
   // put for ever. Start such a walk from the high quantile instead.
-  if (delayWindowLateCount(w, level) * 2 > delayWindowCount(w)) level = onGridOf(level, delayWindowQuantileMs(w), jb.ptimeMs);
-  const start = level;
-  let cost = delayWindowCost(w, level, lateCost, jb.ptimeMs, weight);
-  for (let i = 0; i < MAX_STEPS; i++) {
-    const down = delayWindowCost(w, level - jb.ptimeMs, lateCost, jb.ptimeMs, weight);
-    if (down + downMargin >= cost) break;
-    level -= jb.ptimeMs;
-    cost = down;
+  if (lateAt * 2 > delayWindowCount(w)) {
+    level = onGridOf(level, delayWindowQuantileMs(w), step);
+    delayWindowLateCounts(w, level, step);
   }
-  if (level == start) {
+  let cost = delayWindowCost(w, level, lateCost, lateAt, lateAbove, weight);
+  let moved = false;
+  for (let i = 0; i < MAX_STEPS; i++) {
+    const down = delayWindowCost(w, level - step, lateCost, lateBelow, lateAt, weight);
+    if (down + downMargin >= cost) break;
+    level -= step;
+    cost = down;
+    moved = true;
+    delayWindowLateCounts(w, level, step);
+  }
+  if (!moved) {
     for (let i = 0; i < MAX_STEPS; i++) {
-      const up = delayWindowCost(w, level + jb.ptimeMs, lateCost, jb.ptimeMs, weight);
+      const up = delayWindowCost(w, level + step, lateCost, lateAbove, lateAbove2, weight);
       if (up + upMargin >= cost) break;
-      level += jb.ptimeMs;
+      level += step;
       cost = up;
+      delayWindowLateCounts(w, level, step);
     }
   }
   return level;

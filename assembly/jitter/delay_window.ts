@@ -154,14 +154,44 @@ export function delayWindowCount(w: DelayWindow): i32 { return w.count; }
 // The tracked high quantile of the delays (the middle of its bin), in ms.
 export function delayWindowQuantileMs(w: DelayWindow): i32 { return w.baseMs + w.qBin * BIN_MS + (BIN_MS >> 1); }
 
-// Samples that would be late at playout delay `delayMs`: those whose bin's middle lies above it.
-export function delayWindowLateCount(w: DelayWindow, delayMs: i32): i32 {
+// The first bin whose samples would be late at playout delay `delayMs`: those whose bin's middle
+// lies above it.
+@inline function firstLateBin(w: DelayWindow, delayMs: i32): i32 {
   const rel = delayMs - w.baseMs - (BIN_MS >> 1);
-  let b = (rel >= 0 ? rel / BIN_MS : -((BIN_MS - 1 - rel) / BIN_MS)) + 1;
-  if (b < 0) b = 0;
+  const b = (rel >= 0 ? rel / BIN_MS : -((BIN_MS - 1 - rel) / BIN_MS)) + 1;
+  return b < 0 ? 0 : b;
+}
+
+// Samples that would be late at playout delay `delayMs`.
+export function delayWindowLateCount(w: DelayWindow, delayMs: i32): i32 {
   let n = 0;
-  for (; b <= w.topBin; b++) n += histAt(w, b);
+  for (let b = firstLateBin(w, delayMs); b <= w.topBin; b++) n += histAt(w, b);
   return n;
+}
+
+// The late counts at four delays a step apart (delayMs - stepMs ... delayMs + 2 stepMs), in one
+// pass from the top of the histogram: the delay choice compares neighbouring levels, and each
+// level's cost needs the count one step above it too. Left in lateBelow, lateAt, lateAbove,
+// lateAbove2 (globals: nothing allocated).
+export let lateBelow: i32 = 0;
+export let lateAt: i32 = 0;
+export let lateAbove: i32 = 0;
+export let lateAbove2: i32 = 0;
+export function delayWindowLateCounts(w: DelayWindow, delayMs: i32, stepMs: i32): void {
+  const b0 = firstLateBin(w, delayMs - stepMs);
+  const b1 = firstLateBin(w, delayMs);
+  const b2 = firstLateBin(w, delayMs + stepMs);
+  const b3 = firstLateBin(w, delayMs + 2 * stepMs);
+  let n = 0;
+  let b = w.topBin;
+  for (; b >= b3; b--) n += histAt(w, b);
+  lateAbove2 = n;
+  for (; b >= b2; b--) n += histAt(w, b);
+  lateAbove = n;
+  for (; b >= b1; b--) n += histAt(w, b);
+  lateAt = n;
+  for (; b >= b0; b--) n += histAt(w, b);
+  lateBelow = n;
 }
 
 // How much lateness weighs against delay, in ms of delay per percent of packets late. It grows
@@ -171,14 +201,12 @@ export function delayWindowLateCost(w: DelayWindow, base: i32, spreadDivisor: i3
   return base + ((w.qBin - w.medBin) * BIN_MS) / spreadDivisor;
 }
 
-// The cost of playing at `delayMs`, times the sample count (to stay in integers):
-// delay + lateCost * percent late.
-// A packet later than the delay by less than `graceMs` is waited for (the buffer waits a frame for
-// a missing packet) and saved, at the price of a raised delay until the next free moment to come
-// back down, or of a packet dropped for it: it counts as `weight256`/256 of a late packet.
-export function delayWindowCost(w: DelayWindow, delayMs: i32, lateCostMsPerPct: i32, graceMs: i32, weight256: i32): i64 {
-  const lateAfterGrace = delayWindowLateCount(w, delayMs + graceMs);
-  const inGrace = delayWindowLateCount(w, delayMs) - lateAfterGrace;
-  const late256 = <i64>lateAfterGrace * 256 + <i64>inGrace * <i64>weight256;
+// The cost of playing at `delayMs`, times 256 times the sample count (to stay in integers):
+// delay + lateCost * percent late, where `late` samples are later than the delay and `lateAfterGrace`
+// later than it by a frame or more. A packet in between is waited for (the buffer waits a frame
+// for a missing packet) and saved, at the price of a raised delay until the next free moment to
+// come back down, or of a packet dropped for it: it counts as `weight256`/256 of a late packet.
+export function delayWindowCost(w: DelayWindow, delayMs: i32, lateCostMsPerPct: i32, late: i32, lateAfterGrace: i32, weight256: i32): i64 {
+  const late256 = <i64>lateAfterGrace * 256 + <i64>(late - lateAfterGrace) * <i64>weight256;
   return <i64>(delayMs - w.baseMs) * <i64>(w.count * 256) + <i64>(lateCostMsPerPct * 100) * late256;
 }
