@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "../host-node/paths.js";
 import type { BenchPart } from "./part.js";
+import { fullCallRam } from "./wasm3_full_call.js";
 
 const native = join(repoRoot, "build", "native");
 const frameWasm3 = join(native, "bench", "native", "frame_wasm3");
@@ -125,10 +126,10 @@ function crossSizes(t: Target): { wasm3: Sizes; total: Sizes; runtimeShims: Size
 interface HeapProbe { pointer_bytes: number; heap_after_load: number; heap_peak: number; linear_memory_bytes: number; stack_bytes: number }
 interface Probe32 { run(frames: number, eager: boolean): HeapProbe; breakdown(frames: number): Record<string, number>; close(): void }
 
-function buildProbe32(): Probe32 {
+function buildProbe32(bits: 32 | 64 = 32): Probe32 {
   const w3 = wasm3SourceDir();
-  const dir = mkdtempSync(join(tmpdir(), "vsdk-heap32-"));
-  const cc = (args: string[]) => run("gcc", ["-m32", "-O2", "-w", ...wasm3Defines, `-I${w3}`, "-Iruntime/include",
+  const dir = mkdtempSync(join(tmpdir(), `vsdk-heap${bits}-`));
+  const cc = (args: string[]) => run("gcc", [`-m${bits}`, "-O2", "-w", ...wasm3Defines, `-I${w3}`, "-Iruntime/include",
     "-Ihost-shims/include", "-Iruntime/src", "-Ibuild", "-Ibench/native", ...args]);
   const objs = wasm3Files.map((f) => {
     const o = join(dir, `${f}.o`);
@@ -265,6 +266,37 @@ export const wasm3Runtime: BenchPart = {
       figures.wasm3_heap_bytes = figures.wasm3_heap_bytes_x86_64;
       figures.call_ram_bytes = figures.call_ram_bytes_x86_64;
       lines.push(`32-bit heap probe failed (${err instanceof Error ? err.message : String(err)}); budget figures are x86-64's`);
+    }
+    // A whole call (signalling over TLS + media) on the posix device, x86-64; its 32-bit figure
+    // is estimated with the 32-bit/x86-64 ratio of wasm3's heap measured above for the media
+    // call (the higher of the two ratios measured, media-only and every function compiled).
+    try {
+      const full = await fullCallRam();
+      const linear = a.linear_memory_bytes ?? 32768;
+      figures.call_ram_bytes_full_call_x86_64 = full.heap_peak;
+      figures.full_call_frames_played = full.frames;
+      // The same probe built for x86-64, so the ratios compare like with like.
+      const ratios: number[] = [];
+      if (figures.wasm3_heap_bytes_after_load !== undefined) {
+        const probe64 = buildProbe32(64);
+        try {
+          const lazy64 = probe64.run(quick ? 50 : 200, false), all64 = probe64.run(0, true);
+          ratios.push(Number(figures.wasm3_heap_bytes) / (lazy64.heap_peak - lazy64.linear_memory_bytes),
+            Number(figures.wasm3_heap_bytes_all_compiled) / (all64.heap_peak - all64.linear_memory_bytes));
+        } finally {
+          probe64.close();
+        }
+      }
+      let estimate = "";
+      if (ratios.length === 2 && ratios.every((r) => r > 0 && r < 1) && figures.runtime_static_ram_bytes !== undefined) {
+        const at = (r: number) => Math.round(linear + (full.heap_peak - linear) * r + Number(figures.runtime_static_ram_bytes));
+        figures.call_ram_bytes_full_call = at(Math.max(...ratios));
+        figures.call_ram_bytes_full_call_low = at(Math.min(...ratios));
+        estimate = `; 32-bit estimate ${figures.call_ram_bytes_full_call_low}..${figures.call_ram_bytes_full_call} bytes (budget 65536)`;
+      }
+      lines.push(`whole call on the posix device (TLS signalling + ${full.frames} frames of G.711 both ways), x86-64: wasm3 heap peak ${full.heap_peak} bytes with ${linear} of linear memory${estimate}`);
+    } catch (err) {
+      lines.push(`whole-call RAM not measured: ${err instanceof Error ? err.message : String(err)}`);
     }
     return { figures, lines };
   },

@@ -1,0 +1,51 @@
+// One whole call on the posix device (the C runtime on wasm3, mbedTLS, the host shims), for the
+// RAM it needs: provisioning, registration over TLS through the real vendor cloud and WeChat
+// emulator, the user's authorisation, an outgoing call answered by the emulated phone, two
+// seconds of G.711 both ways, hang-up. wasm3's heap peak over all of it is what the device must
+// have during a call (signalling compiles much more of the image than the media frames do).
+// The posix device is an x86-64 build (8-byte pointers); bench/wasm3.ts scales it to 32 bits.
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startLocalSystem } from "../cloud/local-system.js";
+import { authoriseUser } from "../tests/node/helpers/authorise.js";
+import { DEVICE_BINARY, PosixDevice } from "../tests/c/posix-device.js";
+
+const OK = 0, TALKING = 5, ENDED = 7;
+
+export interface FullCallRam { heap_peak: number; heap_in_use: number; linear_memory_used: number; frames: number }
+
+export async function fullCallRam(): Promise<FullCallRam> {
+  if (!existsSync(DEVICE_BINARY)) throw new Error(`${DEVICE_BINARY} is not built (run \`npm run build\`)`);
+  const previousLog = process.env.VSDK_LOG;
+  process.env.VSDK_LOG = "silent";
+  const dir = mkdtempSync(join(tmpdir(), "vsdk-full-call-"));
+  const sys = await startLocalSystem({ cloud: { dataDir: join(dir, "cloud") }, emulator: { ringTimeoutMs: 5000 } });
+  const d = new PosixDevice({ storage: join(dir, "flash"), ca: sys.ca });
+  try {
+    const sn = "SN-BENCH-RAM", openid = "o_bench_ram";
+    const id = await sys.provision(sn);
+    const step = async (what: string, r: Promise<number>) => { const rc = await r; if (rc !== OK) throw new Error(`${what}: ${rc}`); };
+    await step("provision", d.provision({ sn, secret: id.secret, cloud: sys.cloud.url }));
+    await step("init", d.init());
+    await step("timeouts", d.setTimeouts(2, 60000, 60000));
+    await step("start", d.start());
+    await step("register", d.register());
+    await authoriseUser(sys, sn, id.secret, openid);
+    await sys.emulatorCall(`/emulator/users/${openid}/script`, { answer: "answer", after_ms: 100, speech: { tone_hz: 440 } });
+    await step("call", d.call(openid));
+    await d.waitPhase(TALKING, 15000);
+    await step("tone", d.tone(1000, 100));
+    await new Promise((r) => setTimeout(r, 2600));
+    const heard = await d.played();
+    await step("hangup", d.hangup());
+    await d.waitPhase(ENDED, 15000);
+    const s = await d.stats();
+    return { heap_peak: s.heap_peak, heap_in_use: s.heap_in_use, linear_memory_used: s.linear_memory_used, frames: heard.frames };
+  } finally {
+    await d.stop();
+    await sys.stop();
+    rmSync(dir, { recursive: true, force: true });
+    if (previousLog === undefined) delete process.env.VSDK_LOG; else process.env.VSDK_LOG = previousLog;
+  }
+}
