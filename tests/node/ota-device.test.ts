@@ -11,7 +11,8 @@ process.env.VSDK_LOG ??= "silent";
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import binaryen from "binaryen";
@@ -344,4 +345,33 @@ test("a staged image restarted on trial three times without confirming is rolled
   assert.equal(r.trial, false);
   assert.equal(r.rollbackReason, E_AGAIN);
   assert.equal(r.lastConfirmed, 0);
+});
+
+test("vsdk device listen --ota-pub takes an update as a process and says so in its timeline", async () => {
+  const sn = "SN-OTAD-CLI";
+  const id = await sys.provision(sn);
+  const files = mkdtempSync(join(dir, "cli-"));
+  writeFileSync(join(files, "ca.pem"), sys.ca);
+  writeFileSync(join(files, "release-key.pub.pem"), keys.publicPem);
+  const common = ["--storage", join(files, "flash"), "--ca", join(files, "ca.pem")];
+  const run = (args: string[]) => spawn(process.execPath, [join(repoRoot, "bin/vsdk.js"), "device", ...args, ...common],
+    { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"] });
+  const finished = (child: ReturnType<typeof run>) => new Promise<number>((r) => child.on("close", (code) => r(code ?? -1)));
+  assert.equal(await finished(run(["provision", "--sn", sn, "--secret", id.secret, "--cloud", sys.cloud.url])), 0);
+  assert.equal(await finished(run(["register"])), 0);
+  const child = run(["listen", "--wait", "1", "--ota-pub", join(files, "release-key.pub.pem")]);
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => { out += d.toString(); });
+  const closed = finished(child);
+  try {
+    await waitFor("the listening device", () => out.includes("waiting for calls"), 30000);
+    const rel = await release(makePackage("2.3.0"), [sn]);
+    await cloudState(sn, rel, "confirmed");
+    assert.match(out, /the cloud offers an update/);
+    assert.match(out, /update verified and staged; restarting into it/);
+    assert.match(out, /restarted into the a image \(2\.3\.0\) on trial/);
+  } finally {
+    child.kill("SIGTERM");
+    await closed;
+  }
 });
