@@ -110,7 +110,7 @@ const uint32_t vsdk_sdk_wasm_len = ${wasm.length}u;
 }
 
 export async function buildCli() {
-  const inputs = ["cli", "host-node", "cloud", "emulator", "bench", "ota", "tools/build.mjs", "package-lock.json"];
+  const inputs = ["cli", "host-node", "cloud", "emulator", "bench", "ota", "tools", "tests/node/helpers", "package-lock.json"];
   if (!stale(["dist/vsdk.mjs"], inputs)) return;
   log("dist/vsdk.mjs (esbuild)");
   const esbuild = await import("esbuild");

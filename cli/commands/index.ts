@@ -11,6 +11,7 @@ import { roomWorker } from "./room-worker.js";
 import { jitterSim } from "./jitter-sim.js";
 import { device } from "./device.js";
 import { release } from "./release.js";
+import { otaDemo } from "./ota-demo.js";
 
 export const commands: Record<string, Command> = {
   info,
@@ -24,4 +25,5 @@ export const commands: Record<string, Command> = {
   "jitter-sim": jitterSim,
   device,
   release,
+  "ota-demo": otaDemo,
 };

@@ -17,6 +17,7 @@ import { authoriseUser } from "../../tests/node/helpers/authorise.js";
 import { speech } from "../../tools/oracles/oracles.js";
 import { matchSpeech } from "../../tools/audio/speech-match.js";
 import { reportHtml, type CallSection } from "../start/report-html.js";
+import { runOtaDemo, type OtaDemoResult } from "../ota-demo/run.js";
 
 const TALKING = 5, ENDED = 7;
 const SN = "VSDK-DEMO-0001";
@@ -33,7 +34,8 @@ export const start: Command = {
     if (opts.help) {
       console.log(`usage: vsdk start [--out DIR] [--talk-ms N] [--quiet]
   Starts the WeChat emulator, the vendor cloud and one simulated device on loopback, places a
-  device-to-user and a user-to-device call with speech both ways, and writes DIR (default out/):
+  device-to-user and a user-to-device call with speech both ways, then shows over-the-air
+  updates on a second device (one confirmed, one rolled back), and writes DIR (default out/):
   report.json, report.html, and *.wav (what each side said and heard).
   --talk-ms  how long each call talks (default 5000)`);
       return 0;
@@ -66,6 +68,7 @@ export const start: Command = {
       say(`device event: ${e.name} ${detail}`);
     });
     const calls: CallSection[] = [];
+    let ota: OtaDemoResult | undefined;
     const report: Record<string, unknown> = { started_at: new Date().toISOString(), sn: SN, openid: OPENID };
     try {
       const identity = await sys.provision(SN);
@@ -106,14 +109,18 @@ export const start: Command = {
       }, placed.roomid));
       report.memory_bytes_after_calls = device.image.exports.vsdk_memory_used();
       report.calls = calls.map((c) => c.summary);
-      report.ok = calls.every((c) => (c.summary.ok as boolean));
+      // 3. Over-the-air updates on a second device: one confirmed, one bad one rolled back.
+      say("OTA: a good update rolled out and confirmed, then a bad one rolled back (vsdk ota-demo)");
+      ota = await runOtaDemo(sys, { dir: join(outDir, "ota"), say: (l) => say(`ota ${l.trim()}`) });
+      report.ota = ota;
+      report.ok = calls.every((c) => (c.summary.ok as boolean)) && ota.good.outcome === "confirmed" && ota.bad.outcome === "rolled_back";
     } finally {
       device.stop();
       await sys.stop();
     }
     report.timeline = timeline;
     writeFileSync(join(outDir, "report.json"), JSON.stringify(report, null, 2) + "\n");
-    writeFileSync(join(outDir, "report.html"), reportHtml("vsdk: a whole call on one machine", timeline, calls));
+    writeFileSync(join(outDir, "report.html"), reportHtml("vsdk: a whole call on one machine", timeline, calls, ota));
     say(`wrote ${outDir}/report.json, report.html and the WAV files`);
     if (!report.ok) { console.error("vsdk start: a call did not meet its checks (see report.json)"); return 1; }
     return 0;

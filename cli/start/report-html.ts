@@ -1,6 +1,7 @@
 // The main job's HTML page: per call, the jitter buffer's target and current delay over time,
 // with concealed frames marked, as inline SVG (no scripts, no network: it opens anywhere).
 import type { PumpTrace } from "../../host-node/audio-pump.js";
+import type { OtaDemoResult } from "../ota-demo/run.js";
 
 export interface CallSection { title: string; summary: Record<string, unknown>; trace: PumpTrace[] }
 
@@ -29,12 +30,21 @@ ${concealed}${ticks}${yticks}
 
 const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]!));
 
-export function reportHtml(title: string, timeline: string[], calls: CallSection[]): string {
+function otaSection(ota: OtaDemoResult): string {
+  const rows = [ota.good, ota.bad].map((u) => `<tr><td>${escape(u.image_version)}</td><td>${escape(u.outcome)}${u.code ? ` (${u.code})` : ""}</td>
+<td>${escape(u.states.join(" → "))}</td><td>${u.package_bytes}</td><td>${u.ms_to_outcome} ms</td><td>${escape(u.running_after)}</td></tr>`).join("");
+  const steps = ota.timeline.map((s) => `${(s.t_ms / 1000).toFixed(3).padStart(7)} s  ${s.who.padEnd(6)} ${s.what}`).join("\n");
+  return `<h2>Over-the-air updates (device ${escape(ota.sn)})</h2>
+<table><tr><th>version</th><th>outcome</th><th>states reported to the cloud</th><th>package bytes</th><th>rollout to outcome</th><th>device runs after</th></tr>${rows}</table>
+<pre>${escape(steps)}</pre>`;
+}
+
+export function reportHtml(title: string, timeline: string[], calls: CallSection[], ota?: OtaDemoResult): string {
   const sections = calls.map((c) => `<h2>${escape(c.title)}</h2>
 <table>${Object.entries(c.summary).map(([k, v]) => `<tr><th>${escape(k)}</th><td>${escape(typeof v === "object" ? JSON.stringify(v) : String(v))}</td></tr>`).join("")}</table>
 ${plot(c.trace)}`).join("\n");
   return `<!doctype html><html><head><meta charset="utf-8"><title>${escape(title)}</title>
 <style>body{font-family:sans-serif;max-width:960px;margin:2em auto;color:#222}th{text-align:left;padding-right:1em;font-weight:normal;color:#555}pre{background:#f4f4f4;padding:1em;font-size:12px}</style>
-</head><body><h1>${escape(title)}</h1>${sections}<h2>Timeline</h2><pre>${escape(timeline.join("\n"))}</pre></body></html>
+</head><body><h1>${escape(title)}</h1>${sections}${ota ? otaSection(ota) : ""}<h2>Timeline</h2><pre>${escape(timeline.join("\n"))}</pre></body></html>
 `;
 }

@@ -26,9 +26,9 @@ VSDK_ADMIN_TOKEN (default: the development token).
   --ca FILE     CA to trust (default DIR/tls/dev-ca.pem when it exists: the development CA)
   --data DIR    the cloud's data folder, for the default CA (default .vsdk/cloud, VSDK_CLOUD_DATA)`;
 
-interface Reply { status: number; json: unknown; text: string }
+export interface Reply { status: number; json: unknown; text: string }
 
-function call(url: URL, method: string, token: string, ca: Buffer | undefined, body?: Buffer, type = "application/json"): Promise<Reply> {
+export function call(url: URL, method: string, token: string, ca: Buffer | undefined, body?: Buffer, type = "application/json"): Promise<Reply> {
   const send = url.protocol === "https:" ? request : plainRequest;
   return new Promise((resolve, reject) => {
     const req = send(url, { method, ca, headers: { authorization: `Bearer ${token}`, "content-type": type, "content-length": body?.length ?? 0 } }, (res) => {
