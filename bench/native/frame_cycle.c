@@ -10,6 +10,9 @@ enum { PCM_IN = 0, PACKET = VSDK_FRAME_PACKET_OFFSET, JB_OUT = 512, PCM_OUT = 10
 
 static int32_t io;
 static int failed, media_session;
+static uint32_t lose_every;
+
+void vsdk_frame_set_loss(uint32_t every) { lose_every = every; }
 
 static int32_t x(const char *name, int argc, const int32_t *argv) {
   int32_t r = 0;
@@ -70,7 +73,7 @@ static int32_t media_cycle(uint32_t n, const int16_t *pcm, int16_t *out) {
   uint32_t now = n * 20u;
   vsdk_io_write(pcm, SAMPLES * 2, PCM_IN);
   int32_t len = frame_capture();
-  frame_receive(len, now);
+  if (!lose_every || n % lose_every != lose_every - 1) frame_receive(len, now);
   int32_t got = frame_playout(now);
   if (failed) return failed;
   if (got != SAMPLES) return len;

@@ -23,5 +23,8 @@ int vsdk_frame_uses_media_session(void);
  * buffer at VSDK_FRAME_PACKET_OFFSET. */
 int32_t vsdk_frame_cycle(uint32_t n, const int16_t *pcm, int16_t *out);
 #define VSDK_FRAME_PACKET_OFFSET 320
+/* Media session only: the packet of every `every`-th frame is lost (not received), so the
+ * jitter buffer's loss handling and the concealment run too; 0 (the default) loses none. */
+void vsdk_frame_set_loss(uint32_t every);
 
 #endif

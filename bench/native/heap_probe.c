@@ -1,9 +1,11 @@
 /* wasm3's heap for the release image with pointers of the size the build has: the bench
  * compiles this with -m32 as well, as the nearest stand-in for a 32-bit MCU it can run here.
- *   heap_probe IMAGE FRAMES [--eager]
+ *   heap_probe IMAGE FRAMES [--eager] [--memory-limit=BYTES] [--stack=BYTES] [--lose-every=N]
  * Prints JSON: wasm3's heap after loading (before any call), and its peak after FRAMES media
  * frames (frame_cycle.c), both including the image's linear memory and wasm3's stack. The
- * platform is a clock only: no network, storage or codec, so signalling stays idle. */
+ * platform is a clock only: no network, storage or codec, so signalling stays idle. The limits
+ * default to the runtime's (VSDK_DEFAULT_MEMORY_LIMIT, VSDK_DEFAULT_STACK_BYTES). --lose-every
+ * drops every Nth packet, so the loss paths (jitter buffer, concealment) are compiled and counted. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +22,7 @@ static uint32_t clock_ms(void *ctx) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 3) { fprintf(stderr, "usage: heap_probe IMAGE FRAMES [--eager]\n"); return 2; }
+  if (argc < 3) { fprintf(stderr, "usage: heap_probe IMAGE FRAMES [--eager] [--memory-limit=BYTES] [--stack=BYTES] [--lose-every=N]\n"); return 2; }
   FILE *f = fopen(argv[1], "rb");
   if (!f) return 2;
   static uint8_t image[VSDK_IMAGE_MAX_BYTES];
@@ -31,7 +33,13 @@ int main(int argc, char **argv) {
   platform.clock_ms = clock_ms;
   vsdk_config_t config = { 0 };
   config.platform = &platform;
-  config.compile_eagerly = argc > 3 && !strcmp(argv[3], "--eager");
+  for (int i = 3; i < argc; i++) {
+    if (!strcmp(argv[i], "--eager")) config.compile_eagerly = 1;
+    else if (!strncmp(argv[i], "--memory-limit=", 15)) config.memory_limit_bytes = (uint32_t)strtoul(argv[i] + 15, NULL, 10);
+    else if (!strncmp(argv[i], "--stack=", 8)) config.stack_bytes = (uint32_t)strtoul(argv[i] + 8, NULL, 10);
+    else if (!strncmp(argv[i], "--lose-every=", 13)) vsdk_frame_set_loss((uint32_t)strtoul(argv[i] + 13, NULL, 10));
+    else { fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
+  }
   int rc = vsdk_init(&config, image, len);
   if (rc != VSDK_OK) { fprintf(stderr, "init: %s\n", vsdk_strerror(rc)); return 1; }
   vsdk_stats_t loaded;
@@ -45,9 +53,9 @@ int main(int argc, char **argv) {
   if (rc < 0) { fprintf(stderr, "frames: %s\n", vsdk_strerror(rc)); return 1; }
   vsdk_stats_t s;
   vsdk_get_stats(&s);
-  printf("{\"pointer_bytes\": %u, \"heap_after_load\": %lu, \"heap_peak\": %lu, \"linear_memory_bytes\": %u, \"stack_bytes\": %u}\n",
+  printf("{\"pointer_bytes\": %u, \"heap_after_load\": %lu, \"heap_peak\": %lu, \"linear_memory_bytes\": %u, \"linear_memory_used\": %u, \"stack_bytes\": %u}\n",
          (unsigned)sizeof(void *), (unsigned long)loaded.heap_in_use, (unsigned long)s.heap_peak, s.linear_memory_bytes,
-         VSDK_DEFAULT_STACK_BYTES);
+         s.linear_memory_used, config.stack_bytes ? config.stack_bytes : VSDK_DEFAULT_STACK_BYTES);
   vsdk_deinit();
   return 0;
 }
