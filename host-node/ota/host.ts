@@ -181,6 +181,7 @@ export class OtaHost {
     r.trial = false;
     r.trialsLeft = 0;
     r.lastConfirmed = r.activeVersion;
+    r.rollbackReason = 0;
     try { this.slots.boot = r; } catch { return E_IO; }
     this.history.push({ at: Date.now(), what: "confirmed", slot: r.active, version: r.activeVersion });
     return OK;

@@ -154,14 +154,18 @@ function spyWrites(d: Device): { at: number; offset: number; len: number }[] {
   return writes;
 }
 
-test("a release rolled out to a device is downloaded, verified, switched to and confirmed", async () => {
+test("a release rolled out to a device is downloaded, verified, switched to and confirmed", async (t) => {
   const sn = "SN-OTAD-HAPPY";
   const { d } = await device(sn);
   const restarts: unknown[] = [];
   d.on("restart", (r) => restarts.push(r));
+  const writes = spyWrites(d);
   const pkg = makePackage("2.0.0");
+  const t0 = Date.now();
   const id = await release(pkg, [sn]);
   const confirmed = await cloudState(sn, id, "confirmed");
+  t.diagnostic(`rollout to confirmed ${Date.now() - t0} ms for a ${pkg.length}-byte package in ${writes.length} slot writes`);
+  assert.equal(writes.reduce((n, w) => n + w.len, 0), pkg.length, "every byte written once");
   assert.equal(confirmed.image_version, "2.0.0");
   assert.deepEqual(await statesOf(sn, id), ["downloading", "downloaded", "installing", "confirmed"]);
   const r = d.ota.record;
