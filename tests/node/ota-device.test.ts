@@ -120,10 +120,10 @@ async function waitFor(what: string, ok: () => boolean, timeoutMs = 20000): Prom
   }
 }
 
-interface DeviceSetup { ota?: OtaHostOptions; storage?: string; openid?: string }
+interface DeviceSetup { ota?: OtaHostOptions; storage?: string; openid?: string; network?: { up: boolean } }
 
-function newDevice(sn: string, secret: string, storage: string, ota: OtaHostOptions): Device {
-  const d = new Device({ storage, ca: sys.ca, ota: { publicKey: keys.publicPem, healthTimeoutMs: 20000, ...ota } });
+function newDevice(sn: string, secret: string, storage: string, ota: OtaHostOptions, network = { up: true }): Device {
+  const d = new Device({ storage, ca: sys.ca, gate: () => network.up, ota: { publicKey: keys.publicPem, healthTimeoutMs: 20000, ...ota } });
   devices.push(d);
   return d;
 }
@@ -132,7 +132,7 @@ function newDevice(sn: string, secret: string, storage: string, ota: OtaHostOpti
 async function device(sn: string, o: DeviceSetup = {}): Promise<{ d: Device; secret: string; storage: string }> {
   const id = await sys.provision(sn);
   const storage = o.storage ?? mkdtempSync(join(dir, "dev-"));
-  const d = newDevice(sn, id.secret, storage, o.ota ?? {});
+  const d = newDevice(sn, id.secret, storage, o.ota ?? {}, o.network);
   assert.equal(d.provision({ sn, secret: id.secret, cloud: sys.cloud.url }), OK);
   assert.equal(d.init(), OK);
   assert.equal(d.setTimeouts(1, 60000, 60000, 3000), OK);
@@ -213,6 +213,25 @@ test("a download interrupted by the device stopping resumes from the bytes alrea
   const total = [...writes1, ...writes2].reduce((n, w) => n + w.len, 0);
   assert.equal(total, pkg.length, "no byte was fetched twice");
   assert.equal(d2.ota.record.activeVersion, packVersion("2.1.0"));
+});
+
+test("a network cut in the middle of a download is retried with backoff, and the download completes", async () => {
+  const sn = "SN-OTAD-CUT";
+  const network = { up: true };
+  const { d } = await device(sn, { network });
+  const writes = spyWrites(d);
+  const pkg = makePackage("2.4.0");
+  const id = await release(pkg, [sn]);
+  await waitFor("8 KiB downloaded", () => writes.reduce((n, w) => n + w.len, 0) >= 8 * 1024);
+  network.up = false;
+  d.io.streams.closeAll(); // the link drops under the open connections
+  const atCut = writes.length;
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.equal(writes.length, atCut, "nothing stored while the network is down");
+  network.up = true;
+  await cloudState(sn, id, "confirmed", 40000);
+  assert.equal(writes.reduce((n, w) => n + w.len, 0), pkg.length, "every byte written once");
+  assert.equal(d.ota.record.activeVersion, packVersion("2.4.0"));
 });
 
 test("no download during a call: it pauses while the call lasts and resumes after", async () => {
