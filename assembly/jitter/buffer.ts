@@ -21,7 +21,7 @@ import { OK, E_ARG, E_DUPLICATE, E_LATE, E_NOSPACE, E_STATE } from "../abi/error
 import { seqAhead, tsAhead } from "./serial";
 import {
   DelayWindow, DELAY_WINDOW_BYTES, delayWindowCreate, delayWindowClear, delayWindowAdd,
-  delayWindowCount, delayWindowLateCost, delayWindowCost, delayWindowQuantileMs, delayWindowLateCounts,
+  delayWindowCount, delayWindowLateCost, delayWindowCost, delayWindowQuantileMs, delayWindowLateCounts, delayWindowTailMs,
   lateBelow, lateAt, lateAbove, lateAbove2,
 } from "./delay_window";
 
@@ -39,7 +39,6 @@ export const MIN_CAPACITY: i32 = 4;
 export const MAX_CAPACITY: i32 = 128;
 const OPUS_MAX_KBPS: i32 = 96;         // the slot size cap for Opus: 240 bytes per 20 ms
 // The delay choice (tuned on seeds 1-3 of bench/jitter.ts's trace kinds, checked on seeds 4-7):
-const QUANTILE_PCT: i32 = 97;          // spread = this quantile of the delays minus their median
 const LATE_COST_MS_PER_PCT: i32 = 3;   // one percent of packets late weighs like 3 ms of delay ...
 const LATE_COST_SPREAD_DIVISOR: i32 = 4; // ... plus a quarter of the spread
 const HYSTERESIS_PACKETS: i32 = 4;     // a frame less must save more than 4 late packets cost
@@ -79,12 +78,12 @@ const REBASE_TS: i32 = 1 << 29;        // keep timestamp differences far from i3
   playTs: u32;        // the timestamp due next
   highAhead: i32;     // furthest slot in use, counted from head (-1 when empty)
   playedMask: u32;    // bit k: packet nextSeq-1-k was played (tells duplicates from late ones)
-  starvedTicks: i32;
+  starvedTicks: u16;  // ticks starved in a row (saturates)
+  behindTicks: u16;   // ticks since packets began to arrive behind the playout clock (0: they do not; saturates)
   excessTicks: i32;
-  farStreak: i32;
-  farSeq: u32;
+  farStreak: u16;
+  farSeq: u16;
   waitedSeq: i32;     // the missing packet already waited for once (-1: none)
-  behindTicks: i32;   // ticks since packets began to arrive behind the playout clock (0: they do not)
   freeRate: i32;      // free moments (lost frames skipped, talkspurt starts) per tick, Q16, averaged
   targetMs: i32;
   delayMs: i32;       // the current delay at the last get()
@@ -146,7 +145,7 @@ export function jitterCreate(existing: usize, codec: i32, ptimeMs: i32, capacity
   } else {
     const at = arenaAlloc(need - DELAY_WINDOW_BYTES);
     if (at == 0) { lastError = E_NOSPACE; return 0; }
-    const window = delayWindowCreate(QUANTILE_PCT);
+    const window = delayWindowCreate();
     if (window == null) { lastError = E_NOSPACE; return 0; }
     jb = changetype<JitterBuffer>(at);
     jb.window = window;
@@ -281,10 +280,10 @@ export function jitterPut(jb: JitterBuffer, seq: u32, ts: u32, arrivalMs: u32, p
   if (ahead >= MAX_SEQ_JUMP || ahead <= -MAX_SEQ_JUMP || tsFromPlay > MAX_GAP_MS || tsFromPlay < -MAX_BEHIND_MS) {
     // Far from the stream: garbage, or a sender that restarted without changing its SSRC. A few
     // consecutive packets that agree with each other mean the latter: start again from them.
-    if (jb.farStreak > 0 && seq == ((jb.farSeq + 1) & 0xffff)) jb.farStreak++; else jb.farStreak = 1;
-    jb.farSeq = seq;
+    if (jb.farStreak > 0 && seq == ((<u32>jb.farSeq + 1) & 0xffff)) jb.farStreak++; else jb.farStreak = 1;
+    jb.farSeq = <u16>seq;
     jb.rejected++;
-    if (jb.farStreak < RESYNC_STREAK) return E_ARG;
+    if (<i32>jb.farStreak < RESYNC_STREAK) return E_ARG;
     jitterRestart(jb);
     jb.resets++;
     anchor(jb, seq, ts, arrivalMs);
@@ -342,13 +341,37 @@ const WAIT_FREE_Q8: i32 = 128;
 // packet (Q8). Measured against 1 and 1/2 on seeds 1-3 (docs/jitter-buffer.md).
 const WAIT_SAVED_WEIGHT_Q8: i32 = 192;
 
+// The chance (Q8) that no free moment comes before an excess would be dropped anyway
+// (SHRINK_SUSTAIN_TICKS), about exp(-expected free moments), taken as 1 / (1 + x + x^2 / 2).
+function noFreeMomentChance(jb: JitterBuffer): i32 {
+  const x = (jb.freeRate * SHRINK_SUSTAIN_TICKS) >> 8;   // expected free moments, Q8
+  return (256 * 256) / (256 + x + ((x * x) >> 9));
+}
+
+// How much a percent of packets late weighs, in ms of delay: from the spread of the delays
+// (delay_window.ts), with two corrections for what the buffer can do before it matters:
+// - Free moments (a loss, a talkspurt gap) take the delay down at no cost. Where they come
+//   often, a frame too low costs less: a packet missing there is waited for, and the frame this
+//   adds is given back at the next free moment. Scaled by 1/2 .. 1 with the chance none comes.
+// - A long tail (stalls, spikes: the worst delays far above the tracked quantile) is lost in
+//   bursts, and each frame of delay saves a packet of every burst; with no free moment to
+//   follow a burst, that is worth provisioning for: 1 ms per percent per TAIL_MS_PER_COST ms of
+//   tail, scaled by the same chance.
+// (Both measured on seeds 1-3 and checked on 4-20: docs/jitter-buffer.md.)
+const TAIL_MS_PER_COST: i32 = 8;
+function lateCostNow(jb: JitterBuffer): i32 {
+  const noFree = noFreeMomentChance(jb);
+  const spread = delayWindowLateCost(jb.window, LATE_COST_MS_PER_PCT, LATE_COST_SPREAD_DIVISOR);
+  return ((spread * (128 + (noFree >> 1))) >> 8) + ((delayWindowTailMs(jb.window) * noFree) >> 8) / TAIL_MS_PER_COST;
+}
+
 // The delay to aim for, among those reachable from `current` by whole frames (playout moves in
 // frames, so only these are real choices): walk down, then up, while a neighbour is cheaper by
 // more than the hysteresis. Until there are enough samples, a frame of margin.
 function bestDelay(jb: JitterBuffer, current: i32): i32 {
   const w = jb.window;
   if (delayWindowCount(w) < MIN_SAMPLES) return max(current, jb.ptimeMs);
-  const lateCost = delayWindowLateCost(w, LATE_COST_MS_PER_PCT, LATE_COST_SPREAD_DIVISOR);
+  const lateCost = lateCostNow(jb);
   // Stepping down must beat the cost of a few more late packets; stepping up, a little delay.
   const downMargin = <i64>(HYSTERESIS_PACKETS * lateCost * 100) << 8;
   const upMargin = (<i64>HYSTERESIS_MS * <i64>delayWindowCount(w)) << 8;
@@ -432,8 +455,8 @@ function concealFromNext(jb: JitterBuffer, out: usize): i32 {
 
 // Starved: nothing to play. Conceal for a while, then play silence.
 function starve(jb: JitterBuffer, out: usize): i32 {
-  jb.starvedTicks++;
-  if (jb.starvedTicks * jb.ptimeMs <= CONCEAL_MS) return conceal(jb, out);
+  if (jb.starvedTicks < 0xffff) jb.starvedTicks++;
+  if (<i32>jb.starvedTicks * jb.ptimeMs <= CONCEAL_MS) return conceal(jb, out);
   jb.silence++;
   return result(PLAY_SILENCE, 0);
 }
@@ -461,7 +484,7 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
     jb.started = true;
   }
   jb.freeRate -= jb.freeRate >> FREE_RATE_SHIFT;
-  if (jb.behindTicks > 0) jb.behindTicks++;
+  if (jb.behindTicks > 0 && jb.behindTicks < 0xffff) jb.behindTicks++;
   let excess = current - goal;
   jb.delayMs = excess + goal;
   if (excess >= jb.ptimeMs) jb.excessTicks++; else jb.excessTicks = 0;
@@ -472,7 +495,7 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
       // Behind a stall's end they come in a bunch; behind a longer path (a handover, a new
       // route) they keep coming. Then the clock goes back to them: the delay steps up at once
       // instead of every packet being dropped until the delay history has caught up.
-      if (jb.behindTicks * jb.ptimeMs >= PATH_CHANGE_MS) {
+      if (<i32>jb.behindTicks * jb.ptimeMs >= PATH_CHANGE_MS) {
         jb.behindTicks = 0;
         jb.playTs = slotTs(jb, jb.head);
         jb.targetMs = ageMs(jb, now, jb.playTs);

@@ -13,6 +13,7 @@ import { arenaAlloc } from "../util/arena";
 export const WINDOW: i32 = 1024;     // packets remembered: about 20 s of 20 ms packets
 export const BINS: i32 = 128;        // histogram bins ...
 export const BIN_MS: i32 = 4;        // ... 4 ms wide: 512 ms of jitter range above the floor
+const QUANTILE_PCT: i32 = 97;        // the tracked high quantile: at most 3% of samples lie above it
 const HEADROOM_BINS: i32 = 8;        // when re-basing downwards, leave room for a little more
 
 @unmanaged export class DelayWindow {
@@ -26,18 +27,16 @@ const HEADROOM_BINS: i32 = 8;        // when re-basing downwards, leave room for
   medBin: i32;      // bin holding the median ...
   medAbove: i32;    // ... and the samples in bins above it
   topBin: i32;      // highest bin holding a sample (0 when empty)
-  quantilePct: i32; // which quantile: at most (100 - quantilePct)% of samples lie above it
 }
 
 export const DELAY_WINDOW_BYTES: i32 = <i32>offsetof<DelayWindow>() + WINDOW + BINS * 2;
 
-export function delayWindowCreate(quantilePct: i32): DelayWindow | null {
+export function delayWindowCreate(): DelayWindow | null {
   const at = arenaAlloc(DELAY_WINDOW_BYTES);
   if (at == 0) return null;
   const w = changetype<DelayWindow>(at);
   w.samples = at + offsetof<DelayWindow>();
   w.hist = w.samples + <usize>WINDOW;
-  w.quantilePct = quantilePct;
   delayWindowClear(w);
   return w;
 }
@@ -111,7 +110,7 @@ function settleTracker(w: DelayWindow, at: usize, pct: i32): void {
 }
 
 @inline function settle(w: DelayWindow): void {
-  settleTracker(w, changetype<usize>(w) + offsetof<DelayWindow>("qBin"), w.quantilePct);
+  settleTracker(w, changetype<usize>(w) + offsetof<DelayWindow>("qBin"), QUANTILE_PCT);
   settleTracker(w, changetype<usize>(w) + offsetof<DelayWindow>("medBin"), 50);
 }
 
@@ -150,6 +149,9 @@ export function delayWindowAdd(w: DelayWindow, delayMs: i32): void {
 }
 
 export function delayWindowCount(w: DelayWindow): i32 { return w.count; }
+
+// How far the worst delays reach above the tracked quantile, in ms.
+export function delayWindowTailMs(w: DelayWindow): i32 { return (w.topBin - w.qBin) * BIN_MS; }
 
 // The tracked high quantile of the delays (the middle of its bin), in ms.
 export function delayWindowQuantileMs(w: DelayWindow): i32 { return w.baseMs + w.qBin * BIN_MS + (BIN_MS >> 1); }
