@@ -26,7 +26,14 @@ typedef struct vsdk_shim_host {
   void (*on_event)(void *arg, int kind, int a, int b);
   void *event_arg;
   const vsdk_ota_imports_t *ota; /* NULL: the OTA imports answer E_UNSUPPORTED */
+  /* Stream and UDP handles (0..31) the image opened and has not closed: when the runtime swaps
+   * images, the old image's connections are closed for it (vsdk_shims_close_all). */
+  uint32_t tls_open, udp_open;
 } vsdk_shim_host_t;
+
+/* Closes every stream and UDP socket the image left open (an image being replaced or stopped
+ * cannot close them itself, and a port has only a few). */
+void vsdk_shims_close_all(vsdk_shim_host_t *host);
 
 typedef struct vsdk_shim {
   const char *name;       /* import name in module "vsdk" */

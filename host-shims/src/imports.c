@@ -5,7 +5,7 @@
 #include <string.h>
 #include "vsdk_shims.h"
 
-#define HOST ((const vsdk_shim_host_t *)ctx->userdata)
+#define HOST ((vsdk_shim_host_t *)ctx->userdata)
 #define PLATFORM (HOST->platform)
 #define SHIM(name) static const void *name(IM3Runtime runtime, IM3ImportContext ctx, uint64_t *sp, void *mem)
 
@@ -83,11 +83,21 @@ SHIM(shim_opus_decode) {
 
 /* --- network --- */
 
+/* Notes a handle as open (or closed) in one of the host's masks; handles past 31 go untracked. */
+static int track(uint32_t *mask, int handle, int open) {
+  if (handle >= 0 && handle < 32) {
+    if (open) *mask |= 1u << handle;
+    else *mask &= ~(1u << handle);
+  }
+  return handle;
+}
+
 SHIM(shim_tls_connect) {
   char host[HOST_NAME_MAX_BYTES + 1];
   int32_t port = ARG(1, 2), flags = ARG(1, 3);
   if (mem_string(runtime, mem, ARG(1, 0), ARG(1, 1), host, sizeof host) || port <= 0 || port > 65535) RETURN_I32(VSDK_E_ARG);
-  FORWARD(tls_connect, host, (uint16_t)port, flags & 1);
+  if (!PLATFORM->tls_connect) RETURN_I32(VSDK_E_UNSUPPORTED);
+  RETURN_I32(track(&HOST->tls_open, PLATFORM->tls_connect(PLATFORM->ctx, host, (uint16_t)port, flags & 1), 1));
 }
 
 SHIM(shim_tls_send) {
@@ -104,6 +114,7 @@ SHIM(shim_tls_recv) {
 
 SHIM(shim_tls_close) {
   (void)runtime; (void)mem;
+  track(&HOST->tls_open, ARG(1, 0), 0);
   FORWARD(tls_close, ARG(1, 0));
 }
 
@@ -111,7 +122,8 @@ SHIM(shim_udp_open) {
   char host[HOST_NAME_MAX_BYTES + 1];
   int32_t port = ARG(1, 2);
   if (mem_string(runtime, mem, ARG(1, 0), ARG(1, 1), host, sizeof host) || port <= 0 || port > 65535) RETURN_I32(VSDK_E_ARG);
-  FORWARD(udp_open, host, (uint16_t)port);
+  if (!PLATFORM->udp_open) RETURN_I32(VSDK_E_UNSUPPORTED);
+  RETURN_I32(track(&HOST->udp_open, PLATFORM->udp_open(PLATFORM->ctx, host, (uint16_t)port), 1));
 }
 
 SHIM(shim_udp_send) {
@@ -128,6 +140,7 @@ SHIM(shim_udp_recv) {
 
 SHIM(shim_udp_close) {
   (void)runtime; (void)mem;
+  track(&HOST->udp_open, ARG(1, 0), 0);
   FORWARD(udp_close, ARG(1, 0));
 }
 
@@ -254,3 +267,12 @@ const vsdk_shim_t *vsdk_shims_find(const char *name) {
 
 size_t vsdk_shims_count(void) { return sizeof shims / sizeof shims[0]; }
 const vsdk_shim_t *vsdk_shims_at(size_t index) { return index < vsdk_shims_count() ? &shims[index] : NULL; }
+
+void vsdk_shims_close_all(vsdk_shim_host_t *host) {
+  const vsdk_platform_t *p = host->platform;
+  for (int h = 0; h < 32; h++) {
+    if ((host->tls_open >> h & 1u) && p && p->tls_close) p->tls_close(p->ctx, h);
+    if ((host->udp_open >> h & 1u) && p && p->udp_close) p->udp_close(p->ctx, h);
+  }
+  host->tls_open = host->udp_open = 0;
+}

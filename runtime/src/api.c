@@ -64,6 +64,8 @@ static int io_region(uint8_t **at, uint32_t *capacity) {
  * vsdk_is_registered(). A media-only image has no vsdk_device_init. Caller holds the lock. */
 static int load_and_start(const uint8_t *image, uint32_t len) {
   int rc = vsdk_engine_load(&engine, image, len);
+  /* The replaced image's connections die with it (the new one opens its own). */
+  if (rc == VSDK_OK) vsdk_shims_close_all(&engine.host);
   /* A request to switch raised before this image started was its predecessor's. */
   ota.switch_requested = 0;
   int32_t now = now_ms(), started;
@@ -87,6 +89,7 @@ int vsdk_init(const vsdk_config_t *config, const uint8_t *image, uint32_t len) {
   engine.host.platform = config->platform;
   engine.host.on_event = on_image_event;
   engine.host.event_arg = NULL;
+  engine.host.tls_open = engine.host.udp_open = 0;
   firmware_on_event = config->on_event;
   firmware_event_arg = config->event_arg;
   if (!image) { image = vsdk_sdk_wasm; len = vsdk_sdk_wasm_len; }
@@ -102,6 +105,7 @@ int vsdk_init(const vsdk_config_t *config, const uint8_t *image, uint32_t len) {
 
 void vsdk_deinit(void) {
   lock();
+  vsdk_shims_close_all(&engine.host);
   vsdk_engine_free(&engine);
   vsdk_ota_release(&ota);
   unlock();

@@ -53,35 +53,51 @@ static void unmap(vsdk_ota_t *ota, int slot) {
   if (slot >= 0 && P->slot_unmap) P->slot_unmap(P->ctx, slot);
 }
 
+/* Starts an image as `version`, on trial or not. ota_status must already tell the truth while
+ * the image initialises (it reads it in vsdk_device_init), so the status is set first and put
+ * back if the start fails. */
+static int start_as(vsdk_ota_t *ota, const uint8_t *image, uint32_t len, uint32_t version, int trial) {
+  uint32_t was_version = ota->running_version, was_started = ota->trial_started_ms;
+  int was_trial = ota->on_trial;
+  ota->running_version = version;
+  ota->on_trial = trial;
+  if (trial) ota->trial_started_ms = vsdk_ota_now(ota);
+  int rc = ota->start(ota->start_arg, image, len);
+  if (rc != VSDK_OK) {
+    ota->running_version = was_version;
+    ota->on_trial = was_trial;
+    ota->trial_started_ms = was_started;
+  }
+  return rc;
+}
+
 /* Verifies the package in the slot again (flash may have changed since it was staged) and
  * starts its image. On success the previously running slot is let go. */
-static int start_slot(vsdk_ota_t *ota, int slot, uint32_t len) {
+static int start_slot(vsdk_ota_t *ota, int slot, uint32_t len, int trial) {
   const uint8_t *package;
   uint32_t off, size, version;
   int rc = vsdk_ota_verify_slot(ota, slot, len, &package, &off, &size, &version);
-  if (rc == VSDK_OK) rc = ota->start(ota->start_arg, package + off, size);
+  if (rc == VSDK_OK) rc = start_as(ota, package + off, size, version, trial);
   if (rc != VSDK_OK) {
     if (ota->running != slot) unmap(ota, slot);
     return rc;
   }
   if (ota->running != slot) unmap(ota, ota->running);
   ota->running = slot;
-  ota->running_version = version;
   return VSDK_OK;
 }
 
 static int start_builtin(vsdk_ota_t *ota) {
-  int rc = ota->start(ota->start_arg, ota->builtin, ota->builtin_len);
+  int rc = start_as(ota, ota->builtin, ota->builtin_len, 0, 0);
   if (rc != VSDK_OK) return rc;
   unmap(ota, ota->running);
   ota->running = VSDK_OTA_BUILTIN;
-  ota->running_version = 0;
   return VSDK_OK;
 }
 
 /* The confirmed image, or the built-in one when the confirmed slot no longer verifies. */
 static int start_confirmed(vsdk_ota_t *ota) {
-  if (ota->rec.active >= 0 && start_slot(ota, ota->rec.active, ota->rec.active_len) == VSDK_OK) return VSDK_OK;
+  if (ota->rec.active >= 0 && start_slot(ota, ota->rec.active, ota->rec.active_len, 0) == VSDK_OK) return VSDK_OK;
   return start_builtin(ota);
 }
 
@@ -109,7 +125,7 @@ static int start_trial(vsdk_ota_t *ota) {
   next.trials_left--;
   if (vsdk_ota_record_save(P, &next) != VSDK_OK) return VSDK_E_IO; /* uncounted: not run */
   ota->rec = next;
-  int rc = start_slot(ota, next.trial, next.trial_len);
+  int rc = start_slot(ota, next.trial, next.trial_len, 1);
   if (rc != VSDK_OK) {
     /* A package that no longer verifies is a damaged slot; anything else (a trap in the start
      * function, an image wasm3 refuses) counts as the image failing. */
@@ -117,8 +133,6 @@ static int start_trial(vsdk_ota_t *ota) {
     drop_trial(ota, verify_failed ? VSDK_E_STORAGE_CORRUPT : VSDK_E_STATE);
     return rc;
   }
-  ota->on_trial = 1;
-  ota->trial_started_ms = vsdk_ota_now(ota);
   return VSDK_OK;
 }
 

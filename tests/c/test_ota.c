@@ -287,6 +287,9 @@ static void happy_path_download_switch_trial_confirm(void) {
   CHECK_EQ(s.flags, VSDK_OTA_ON_TRIAL);
   CHECK_EQ(s.confirmed, 0);
   CHECK_EQ(image_call("test_count", 0, NULL), 1); /* a new instance: its counter starts again */
+  /* While it started, the new image already saw itself running on trial. */
+  CHECK_EQ((uint32_t)image_call("probe_boot_running", 0, NULL), V(1, 1, 0));
+  CHECK_EQ(image_call("probe_boot_flags", 0, NULL), VSDK_OTA_ON_TRIAL);
   CHECK_EQ(confirm(), VSDK_OK);
   /* Durable writes of one update: begin (record, erase), two a chunk (slot, record), finish,
    * switch (the trial boot counted), confirm. */

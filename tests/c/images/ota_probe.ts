@@ -18,3 +18,9 @@ export function probe_ota_ready(): void { host_event(10, 0, 0); }
 export function probe_trap(): void { unreachable(); }
 let calls: i32 = 0;
 export function test_count(): i32 { return ++calls; }
+// What ota_status said while this instance started (its start function runs inside the host's
+// switch): the host must already report the new version and the trial then.
+const bootStatus = memory.data(16, 4);
+host_ota_status(bootStatus, 16);
+export function probe_boot_running(): u32 { return load<u32>(bootStatus); }
+export function probe_boot_flags(): u32 { return load<u32>(bootStatus, 8); }
