@@ -313,8 +313,10 @@ function chunkAnswered(u: Updater, status: i32, body: usize, end: usize, now: u3
     const w = host_ota_write(u.offset, body, n);
     if (w == u.offset + n) { u.offset = w; u.failures = 0; return; }
     if (w == E_STATE) { u.step = STEP_BEGIN; return; } // the host holds other bytes: ask it where to go on
-    if (w == E_NOSPACE) { refuse(u, E_NOSPACE); return; }
-    retryLater(u, w < 0 ? w : E_IO, now);
+    if (w == E_IO || w >= 0) { retryLater(u, E_IO, now); return; }
+    // A refusal from the header's checks (E_MALFORMED, E_UNSUPPORTED, E_NOSPACE), made as soon
+    // as its 72 bytes are stored: the host dropped the download.
+    refuse(u, w);
     return;
   }
   if (transient(status)) { retryLater(u, status < 0 ? status : E_AGAIN, now); return; }

@@ -85,9 +85,11 @@ export class KvFiles {
 export class KvImports {
   constructor(private readonly mem: MemoryView, readonly files: KvFiles) {}
 
+  // Keys beginning "vsdk." belong to the host (the C runtime keeps its OTA boot record there), so
+  // an image cannot rewrite them; the Node host refuses them the same way.
   private key(ptr: number, len: number): string | null {
     const k = this.mem.text(ptr, len);
-    return k !== null && KEY_PATTERN.test(k) ? k : null;
+    return k !== null && KEY_PATTERN.test(k) && !k.startsWith("vsdk.") ? k : null;
   }
 
   get(keyPtr: number, keyLen: number, out: number, cap: number): number {

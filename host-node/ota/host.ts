@@ -4,6 +4,7 @@
 // a staged image boots on trial with a durable trial counter, and a trial image that traps, runs
 // out of trial boots or does not confirm within the health timeout is rolled back.
 import { createHash, type KeyObject } from "node:crypto";
+import { HEADER_BYTES, parseHeader } from "../../ota/package.js";
 import { acceptPackage } from "../../ota/rules.js";
 import { OtaRefusal } from "../../ota/refusal.js";
 import { loadPublicKey } from "../../ota/sign.js";
@@ -57,6 +58,11 @@ export class OtaHost {
 
   private path(slot: SlotName): string { return slot === "factory" ? this.factoryImage : this.slots.imagePath(slot); }
 
+  /** The slot's image still is the one verified when it was staged (flash can change under it). */
+  private intact(slot: SlotName, sha: string): boolean {
+    return slot === "factory" || this.slots.imageSha(slot) === sha;
+  }
+
   /**
    * Decides which image boots now: a staged image becomes active on trial; a trial image uses
    * one of its trial boots (counted down durably before it runs) or, with none left, is rolled
@@ -68,26 +74,39 @@ export class OtaHost {
     if (r.staged) {
       r.previous = r.active;
       r.previousVersion = r.activeVersion;
+      r.previousSha = r.activeSha;
       r.active = r.staged;
       r.activeVersion = r.stagedVersion;
+      r.activeSha = r.stagedSha;
       r.staged = null;
       r.stagedVersion = 0;
+      r.stagedSha = "";
       r.trial = true;
       r.trialsLeft = this.options.trialBoots ?? DEFAULT_TRIAL_BOOTS;
     }
     if (r.trial && r.trialsLeft <= 0) return this.rollback(E_AGAIN, r);
+    if (r.trial && !this.intact(r.active, r.activeSha)) return this.rollback(E_STORAGE_CORRUPT, r);
     if (r.trial) r.trialsLeft--;
     if (changed) this.slots.boot = r;
+    if (!r.trial && !this.intact(r.active, r.activeSha)) {
+      // The confirmed slot is damaged: run the built-in image and leave the record as it is.
+      this.history.push({ at: Date.now(), what: "damaged slot, built-in image", slot: r.active, version: r.activeVersion });
+      return { slot: "factory", path: this.factoryImage, trial: false, version: 0 };
+    }
     this.history.push({ at: Date.now(), what: r.trial ? "trial boot" : "boot", slot: r.active, version: r.activeVersion });
     return { slot: r.active, path: this.path(r.active), trial: r.trial, version: r.activeVersion };
   }
 
-  /** Goes back to the previous image (reason: E_STATE trap, E_TIMEOUT no confirm, E_AGAIN trials exhausted). */
+  /**
+   * Goes back to the previous image (reason: E_STATE trap, E_TIMEOUT no confirm, E_AGAIN trial
+   * boots exhausted, E_STORAGE_CORRUPT the staged image changed in its slot).
+   */
   rollback(reason: number, r: BootRecord = this.slots.boot): Boot {
     const failed = r.active;
     const failedVersion = r.activeVersion;
     r.active = r.previous;
     r.activeVersion = r.previousVersion;
+    r.activeSha = r.previousSha;
     r.trial = false;
     r.trialsLeft = 0;
     r.rollbackReason = reason;
@@ -106,6 +125,8 @@ export class OtaHost {
     if (size > this.slotBytes) return E_NOSPACE;
     try {
       const boot = this.slots.boot;
+      // On trial the inactive slot holds the image a rollback returns to.
+      if (boot.trial) return E_STATE;
       const slot = this.slots.inactive(boot);
       const hex = Buffer.from(id).toString("hex");
       const d = this.slots.download;
@@ -131,8 +152,27 @@ export class OtaHost {
       if (offset !== have) return E_STATE;
       if (offset + bytes.length > d.size) return E_NOSPACE;
       this.slots.append(d.slot, bytes);
-      return have + bytes.length;
+      const now = have + bytes.length;
+      if (have < HEADER_BYTES && now >= HEADER_BYTES) {
+        // Checks 1 to 5 need only the header: a foreign, unknown-format or oversize package
+        // costs 72 bytes, not a whole download.
+        try { parseHeader(this.slots.readPackage(d.slot).subarray(0, HEADER_BYTES), this.slotBytes); } catch (e) {
+          if (!(e instanceof OtaRefusal)) throw e;
+          this.drop(d.slot, e.code);
+          return e.code;
+        }
+      }
+      return now;
     } catch { return E_IO; }
+  }
+
+  /** Discards a download after a refusal: the slot is emptied and further writes are E_STATE. */
+  private drop(slot: SlotName, code: number): void {
+    try {
+      this.slots.download = null;
+      this.slots.clear(slot);
+    } catch { /* the refusal stands */ }
+    this.history.push({ at: Date.now(), what: "refused", slot, version: 0, reason: code });
   }
 
   finish(): number {
@@ -141,7 +181,7 @@ export class OtaHost {
     let code: number = OK;
     try {
       const bytes = this.slots.readPackage(d.slot);
-      if (bytes.length < d.size) return E_TRUNCATED;
+      if (bytes.length < d.size) { this.drop(d.slot, E_TRUNCATED); return E_TRUNCATED; }
       const boot = this.slots.boot;
       if (!this.publicKey) code = E_AUTH;
       else if (createHash("sha256").update(bytes).digest("hex") !== d.id) code = E_STORAGE_CORRUPT;
@@ -156,6 +196,7 @@ export class OtaHost {
         this.slots.writeAtomic(`${d.slot}.wasm`, pkg.image);
         boot.staged = d.slot;
         boot.stagedVersion = pkg.header.imageVersion;
+        boot.stagedSha = Buffer.from(pkg.header.sha256).toString("hex");
         boot.rollbackReason = 0;
         this.slots.boot = boot;
         this.slots.download = null;
@@ -167,11 +208,7 @@ export class OtaHost {
       code = e.code;
     }
     // Refused: the slot is discarded and nothing else changes.
-    try {
-      this.slots.download = null;
-      this.slots.clear(d.slot);
-    } catch { /* the refusal stands */ }
-    this.history.push({ at: Date.now(), what: "refused", slot: d.slot, version: 0, reason: code });
+    this.drop(d.slot, code);
     return code;
   }
 

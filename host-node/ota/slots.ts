@@ -3,6 +3,7 @@
 // Every record is written atomically (temporary file, fsync, rename, directory fsync), so a power
 // cut leaves the old or the new record; a slot's bytes are appended and flushed chunk by chunk, so
 // its length is what survived and a download resumes from there.
+import { createHash } from "node:crypto";
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 
@@ -13,6 +14,10 @@ export interface BootRecord {
   active: SlotName;
   /** Packed version of the active image; 0 for the factory image. */
   activeVersion: number;
+  /** SHA-256 (hex) of each slot's image as verified when staged; "" for the factory image. */
+  activeSha: string;
+  previousSha: string;
+  stagedSha: string;
   /** Where a failed trial goes back to. */
   previous: SlotName;
   previousVersion: number;
@@ -31,7 +36,7 @@ export interface BootRecord {
 export interface DownloadRecord { slot: SlotName; id: string; size: number }
 
 const FRESH: BootRecord = {
-  active: "factory", activeVersion: 0, previous: "factory", previousVersion: 0, staged: null, stagedVersion: 0,
+  active: "factory", activeVersion: 0, activeSha: "", previousSha: "", stagedSha: "", previous: "factory", previousVersion: 0, staged: null, stagedVersion: 0,
   trial: false, trialsLeft: 0, lastConfirmed: 0, rollbackReason: 0,
 };
 
@@ -115,4 +120,10 @@ export class SlotStore {
   }
 
   readPackage(slot: SlotName): Buffer { return readFileSync(this.packagePath(slot)); }
+
+  /** SHA-256 (hex) of the image in a slot, or "" when there is none. */
+  imageSha(slot: SlotName): string {
+    const p = this.imagePath(slot);
+    return existsSync(p) ? createHash("sha256").update(readFileSync(p)).digest("hex") : "";
+  }
 }

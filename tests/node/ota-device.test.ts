@@ -19,7 +19,7 @@ import binaryen from "binaryen";
 import { startLocalSystem, type LocalSystem } from "../../cloud/local-system.js";
 import { Device, type DeviceEvent } from "../../host-node/device.js";
 import { repoRoot } from "../../host-node/paths.js";
-import { E_AGAIN, E_AUTH, E_NOSPACE, E_STATE, E_TIMEOUT, E_UNSUPPORTED, OK } from "../../host-node/errors.js";
+import { E_AGAIN, E_AUTH, E_MALFORMED, E_NOSPACE, E_STATE, E_STORAGE_CORRUPT, E_TIMEOUT, E_TRUNCATED, E_UNSUPPORTED, OK } from "../../host-node/errors.js";
 import type { OtaHostOptions } from "../../host-node/ota/host.js";
 import { SlotStore } from "../../host-node/ota/slots.js";
 import { pack, HEADER_BYTES } from "../../ota/package.js";
@@ -397,4 +397,54 @@ test("vsdk device listen --ota-pub takes an update as a process and says so in i
     child.kill("SIGTERM");
     await closed;
   }
+});
+
+test("the Node host's imports: header refusals after 72 bytes, early finish, no download on trial, a damaged staged image rolls back", () => {
+  const storage = mkdtempSync(join(dir, "dev-"));
+  const make = () => { const d = new Device({ storage, ota: { publicKey: keys.publicPem } }); devices.push(d); return d; };
+  const host = make().ota;
+  const pkg = makePackage("9.0.0");
+  const id = new Uint8Array(createHash("sha256").update(pkg).digest());
+  const writeAll = () => { for (let at = 0; at < pkg.length; at += 1024) assert.ok(host.write(at, pkg.subarray(at, at + 1024)) > 0); };
+  // Not a package: refused by ota_write once the header is in, and the download is dropped.
+  const foreign = Uint8Array.from(pkg);
+  foreign[0] = 0x58;
+  assert.equal(host.begin(id, pkg.length), 0);
+  assert.equal(host.write(0, foreign.subarray(0, 40)), 40);
+  assert.equal(host.write(40, foreign.subarray(40, 100)), E_MALFORMED);
+  assert.equal(host.write(100, foreign.subarray(100, 200)), E_STATE);
+  assert.equal(host.finish(), E_STATE);
+  // A format this host does not read.
+  const future = Uint8Array.from(pkg);
+  future[4] = 2;
+  assert.equal(host.begin(id, pkg.length), 0);
+  assert.equal(host.write(0, future.subarray(0, 1024)), E_UNSUPPORTED);
+  // Finishing before every byte is stored.
+  assert.equal(host.begin(id, pkg.length), 0);
+  assert.equal(host.write(0, pkg.subarray(0, 1024)), 1024);
+  assert.equal(host.finish(), E_TRUNCATED);
+  assert.equal(host.finish(), E_STATE, "the download was dropped");
+  assert.equal(host.record.staged, null);
+  // A whole package stages; its image is then damaged in the slot before the boot.
+  assert.equal(host.begin(id, pkg.length), 0);
+  writeAll();
+  assert.equal(host.finish(), OK);
+  const imagePath = host.slots.imagePath("a");
+  const damaged = readFileSync(imagePath);
+  damaged[100] ^= 0xff;
+  writeFileSync(imagePath, damaged);
+  const after = make().ota;
+  assert.equal(after.record.active, "factory");
+  assert.equal(after.record.rollbackReason, E_STORAGE_CORRUPT);
+  assert.ok(after.history.some((h) => h.what === "rollback" && h.reason === E_STORAGE_CORRUPT));
+  // Staged again and booted on trial: no download may start until it confirms.
+  assert.equal(after.begin(id, pkg.length), 0);
+  for (let at = 0; at < pkg.length; at += 1024) after.write(at, pkg.subarray(at, at + 1024));
+  assert.equal(after.finish(), OK);
+  const trial = make().ota;
+  assert.equal(trial.onTrial, true);
+  assert.equal(trial.begin(id, pkg.length), E_STATE);
+  assert.equal(trial.confirm(), OK);
+  assert.equal(trial.record.rollbackReason, 0, "a confirm clears the rollback flag");
+  assert.equal(trial.confirm(), E_STATE, "not on trial any more");
 });
