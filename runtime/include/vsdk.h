@@ -55,7 +55,9 @@ typedef struct vsdk_config {
 #define VSDK_OTA_HEALTH_TIMEOUT_MS 120000u
 
 /* Starts the runtime with an image (NULL: the image linked into flash, vsdk_sdk_wasm[]). The
- * image bytes must stay valid while it runs (wasm3 reads them in place). */
+ * image bytes must stay valid while it runs (wasm3 reads them in place). When the platform has
+ * OTA slots, this image is the built-in one: a staged or confirmed update in a slot boots
+ * instead (verified again first), and every rollback can return to it (docs/runtime.md, "OTA"). */
 int vsdk_init(const vsdk_config_t *config, const uint8_t *image, uint32_t len);
 /* Stops the runtime and frees everything wasm3 allocated. */
 void vsdk_deinit(void);
