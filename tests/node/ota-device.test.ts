@@ -261,7 +261,7 @@ test("no download during a call: it pauses while the call lasts and resumes afte
   assert.ok(ready[0] > ended, "the switch waited for the call to end");
 });
 
-test("bad signature, wrong key, ABI mismatch, downgrade and oversize are refused with their codes, nothing switched", async () => {
+test("bad signature, wrong key, ABI mismatch, downgrade, oversize and a host without a key are refused with their codes, nothing switched", async () => {
   const cases: { name: string; sn: string; version: string; pack?: PackOptions; ota?: OtaHostOptions; lastConfirmed?: string; code: number }[] = [
     { name: "bad signature", sn: "SN-OTAD-BADSIG", version: "4.0.1", pack: { badSignature: true }, code: E_AUTH },
     { name: "wrong key", sn: "SN-OTAD-WRONGKEY", version: "4.0.2", pack: { keys: otherKeys }, code: E_AUTH },
@@ -269,6 +269,8 @@ test("bad signature, wrong key, ABI mismatch, downgrade and oversize are refused
     // The device confirmed 5.0.0 before (its boot record says so); 4.0.4 would be a downgrade.
     { name: "downgrade", sn: "SN-OTAD-DOWN", version: "4.0.4", lastConfirmed: "5.0.0", code: E_STATE },
     { name: "oversize", sn: "SN-OTAD-BIG", version: "4.0.5", ota: { slotBytes: 32 * 1024 }, code: E_NOSPACE },
+    // A host given no release key trusts nothing.
+    { name: "no key in the host", sn: "SN-OTAD-NOKEY", version: "4.0.6", ota: { publicKey: undefined }, code: E_AUTH },
   ];
   await Promise.all(cases.map(async (c) => {
     const storage = mkdtempSync(join(dir, "dev-"));
