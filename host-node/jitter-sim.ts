@@ -100,6 +100,22 @@ export function score(trace: Trace, t0: number, ticks: Tick[], outcomes: Outcome
   };
 }
 
+/**
+ * The static frontier: the late count of a buffer held at one delay level for the whole trace
+ * (levels are the tick grid's phase plus whole frames), or of the best mix of two neighbouring
+ * levels, at mean delay `meanMs`. Where jitter is stationary and there are no free moments
+ * (losses, talkspurt gaps), no causal buffer does better: a step down drops a packet, a step up
+ * saves at most the one packet it waited for. Meaningless where the levels slide (clock drift, a
+ * change of path delay).
+ */
+export function staticLateAt(trace: Trace, t0: number, meanMs: number): number {
+  const phase = (((t0 - trace.packets[0].sendMs) % FRAME_MS) + FRAME_MS) % FRAME_MS;
+  const lateAt = (d: number) => trace.packets.filter((p) => p.arrivals.length > 0 && p.arrivals[0] > p.sendMs + d).length;
+  const low = phase + FRAME_MS * Math.floor((meanMs - phase) / FRAME_MS);
+  const a = (meanMs - low) / FRAME_MS;
+  return Math.round(lateAt(low) * (1 - a) + lateAt(low + FRAME_MS) * a);
+}
+
 // Our buffer, in the built image. The payload carries the packet id so output names input.
 export const KIND_SILENCE = 0;
 export const KIND_FRAME = 1;

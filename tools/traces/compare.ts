@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseTraceCsv } from "../../host-node/jitter-trace.js";
-import { schedule, score, runOurs, type JitterSimResult } from "../../host-node/jitter-sim.js";
+import { schedule, score, runOurs, staticLateAt, type JitterSimResult } from "../../host-node/jitter-sim.js";
 import { runSpeex } from "../../host-node/jitter-speex.js";
 import { generateTraceCsv, TRACE_KINDS, type TraceKind } from "../../host-node/jitter-trace-gen.js";
 import { Image, DEFAULT_IMAGE } from "../../host-node/image.js";
@@ -29,19 +29,6 @@ const imagePath = arg("--image", DEFAULT_IMAGE);
 const showRows = process.argv.includes("--rows");
 const cacheDir = join(repoRoot, "build/tools/speex-cache");
 mkdirSync(cacheDir, { recursive: true });
-
-// The static frontier: a buffer held at one delay level for the whole trace (levels are the tick
-// grid's phase plus whole frames), or the best mix of two neighbouring levels, and its late count
-// at a given mean delay. On stationary jitter without free moments (losses, talkspurt gaps) no
-// causal policy does better: each move down costs a packet, each move up saves at most one.
-// Meaningless where the levels slide (clock drift, a handover's step in base delay), so not given there.
-function staticLateAt(trace: ReturnType<typeof parseTraceCsv>, t0: number, meanMs: number): number {
-  const phase = (((t0 - trace.packets[0].sendMs) % 20) + 20) % 20;
-  const lateAt = (d: number) => trace.packets.filter((p) => p.arrivals.length > 0 && p.arrivals[0] > p.sendMs + d).length;
-  const low = phase + 20 * Math.floor((meanMs - phase) / 20);
-  const a = (meanMs - low) / 20;
-  return Math.round(lateAt(low) * (1 - a) + lateAt(low + 20) * a);
-}
 
 let met = 0, total = 0, lateOurs = 0, lateSpeex = 0, delayDiff = 0, speexOutside = 0, staticTotal = 0;
 const failures: string[] = [];
