@@ -80,6 +80,11 @@ typedef struct vsdk_ota_status {
 #define VSDK_OTA_ON_TRIAL    1u
 #define VSDK_OTA_ROLLED_BACK 2u
 int vsdk_ota_status(vsdk_ota_status_t *status);
+/* How many times an image has been started since vsdk_init (1 after it; more after an OTA
+ * switch or rollback, or vsdk_load_image). A new image starts with its defaults: firmware that
+ * set per-image options through exports (e.g. vsdk_signal_set_timeouts) sets them again when
+ * this changes. 0 before vsdk_init. */
+uint32_t vsdk_image_starts(void);
 
 /* Stores the device's identity, once at manufacture: JSON {"sn","secret","cloud"}. */
 int vsdk_provision(const char *json);

@@ -11,6 +11,7 @@
 static vsdk_engine_t engine;
 static const vsdk_platform_t *platform;
 static vsdk_ota_t ota;
+static uint32_t image_starts;
 static vsdk_event_cb firmware_on_event;
 static void *firmware_event_arg;
 
@@ -65,7 +66,10 @@ static int io_region(uint8_t **at, uint32_t *capacity) {
 static int load_and_start(const uint8_t *image, uint32_t len) {
   int rc = vsdk_engine_load(&engine, image, len);
   /* The replaced image's connections die with it (the new one opens its own). */
-  if (rc == VSDK_OK) vsdk_shims_close_all(&engine.host);
+  if (rc == VSDK_OK) {
+    vsdk_shims_close_all(&engine.host);
+    image_starts++;
+  }
   /* A request to switch raised before this image started was its predecessor's. */
   ota.switch_requested = 0;
   int32_t now = now_ms(), started;
@@ -90,6 +94,7 @@ int vsdk_init(const vsdk_config_t *config, const uint8_t *image, uint32_t len) {
   engine.host.on_event = on_image_event;
   engine.host.event_arg = NULL;
   engine.host.tls_open = engine.host.udp_open = 0;
+  image_starts = 0;
   firmware_on_event = config->on_event;
   firmware_event_arg = config->event_arg;
   if (!image) { image = vsdk_sdk_wasm; len = vsdk_sdk_wasm_len; }
@@ -111,6 +116,8 @@ void vsdk_deinit(void) {
   unlock();
   platform = NULL;
 }
+
+uint32_t vsdk_image_starts(void) { return image_starts; }
 
 int vsdk_ota_status(vsdk_ota_status_t *status) {
   if (!status) return VSDK_E_ARG;

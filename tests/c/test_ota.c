@@ -280,8 +280,10 @@ static void happy_path_download_switch_trial_confirm(void) {
   CHECK_EQ(status().running, 0);
   int count = image_call("test_count", 0, NULL);
   CHECK_EQ(count, 1);
+  CHECK_EQ(vsdk_image_starts(), 1);
   raise_ready(); /* the switch happens right after this call */
   CHECK_EQ(ready_events, 1);
+  CHECK_EQ(vsdk_image_starts(), 2);
   s = status();
   CHECK_EQ(s.running, V(1, 1, 0));
   CHECK_EQ(s.flags, VSDK_OTA_ON_TRIAL);

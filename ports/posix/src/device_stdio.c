@@ -35,6 +35,10 @@ static struct { int kind, a, b; } events[EVENT_RING];
 static unsigned event_count, events_dropped;
 static const vsdk_platform_t *platform;
 static int ticking;
+/* The last "timeouts" given, set again on each new image (an OTA switch or rollback). */
+static int32_t timeouts[4];
+static int timeouts_set;
+static uint32_t image_starts_seen;
 static uint32_t last_tick;
 /* The microphone and the speaker during "tone". */
 static struct { int hz, frames_left, frames_done, rate; uint32_t phase, last_ms; } tone;
@@ -63,6 +67,14 @@ static int export_call(const char *name, int argc, const int32_t *argv) {
   int32_t r = 0;
   int rc = vsdk_call_export(name, argc, argv, &r);
   return rc < 0 ? rc : r;
+}
+
+/* A new image starts with its defaults: the driver's settings are given to it again. */
+static void after_restart(void) {
+  uint32_t starts = vsdk_image_starts();
+  if (starts == image_starts_seen) return;
+  image_starts_seen = starts;
+  if (timeouts_set) export_call("vsdk_signal_set_timeouts", 4, timeouts);
 }
 
 static int timed(const char *name) {
@@ -172,7 +184,9 @@ static int command(char *line) {
   else if (!strcmp(line, "timeouts")) {
     int32_t t[4] = { 0, 0, 0, 10000 };
     int n = args ? sscanf(args, "%d %d %d %d", &t[0], &t[1], &t[2], &t[3]) : 0;
-    printf("= %d\n", n >= 3 ? export_call("vsdk_signal_set_timeouts", 4, t) : VSDK_E_ARG);
+    int rc = n >= 3 ? export_call("vsdk_signal_set_timeouts", 4, t) : VSDK_E_ARG;
+    if (rc == 0) { memcpy(timeouts, t, sizeof timeouts); timeouts_set = 1; }
+    printf("= %d\n", rc);
   } else if (!strcmp(line, "tone")) {
     int hz = 0, frames = 0;
     if (!args || sscanf(args, "%d %d", &hz, &frames) != 2 || hz <= 0 || frames < 0) { printf("= %d\n", VSDK_E_ARG); return 0; }
@@ -211,6 +225,7 @@ int vsdk_device_stdio(const vsdk_platform_t *p, const uint8_t *image, uint32_t i
   int rc = vsdk_init(&config, image, image_len);
   printf("ready %d\n", rc);
   if (rc != VSDK_OK) return 1;
+  image_starts_seen = vsdk_image_starts();
   char line[LINE_MAX_BYTES];
   size_t used = 0;
   int quit = 0;
@@ -238,6 +253,7 @@ int vsdk_device_stdio(const vsdk_platform_t *p, const uint8_t *image, uint32_t i
       vsdk_tick(t);
     }
     audio_frame();
+    after_restart();
     flush_events();
   }
   vsdk_deinit();

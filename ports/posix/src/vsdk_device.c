@@ -234,6 +234,12 @@ static int run_until(until_fn done, uint32_t timeout_ms) {
     if (t - start > timeout_ms) return -1;
     vsdk_tick(t);
     tell_events();
+    /* An OTA switch or rollback started a new image with its defaults: --wait again. */
+    static uint32_t starts_seen;
+    if (vsdk_image_starts() != starts_seen) {
+      if (starts_seen && o.wait_s > 0) export_i32("vsdk_signal_set_timeouts", 4, (int32_t[]){ o.wait_s, 60000, 60000, 10000 });
+      starts_seen = vsdk_image_starts();
+    }
     int phase = export_i32("vsdk_signal_phase", 0, NULL);
     /* --hangup-after: armed when a call starts talking, fired once per call. */
     if (phase != PHASE_TALKING) { hangup_at = 0; hung_up = 0; }
