@@ -70,7 +70,7 @@ int vsdk_load_image(const uint8_t *image, uint32_t len, const uint8_t expected_s
 
 /* OTA as the image's ota_status import reports it (docs/ota.md): versions packed, 0 = the
  * built-in image; flags VSDK_OTA_ON_TRIAL (the running image is not confirmed yet) and
- * VSDK_OTA_ROLLED_BACK (a trial was rolled back since the last confirm, for rollback_reason:
+ * VSDK_OTA_ROLLED_BACK (a trial was rolled back since a package was last staged, for rollback_reason:
  * VSDK_E_TIMEOUT no confirm, VSDK_E_STATE trap, VSDK_E_AGAIN trial boots used up,
  * VSDK_E_STORAGE_CORRUPT the slot no longer verified). VSDK_OK, or VSDK_E_NOT_INIT. */
 typedef struct vsdk_ota_status {

@@ -25,7 +25,7 @@ typedef struct vsdk_ota_record {
   int8_t active;            /* the confirmed image: VSDK_OTA_BUILTIN or a slot */
   int8_t trial;             /* a staged image not confirmed yet: a slot, or VSDK_OTA_NONE */
   uint8_t trials_left;      /* boots the trial image may still have (decremented before each) */
-  uint8_t rolled_back;      /* 1: the last trial was rolled back (until the next confirm) */
+  uint8_t rolled_back;      /* 1: the last trial was rolled back (until a package is staged or confirmed) */
   uint32_t active_version, active_len;  /* packed version (0 built-in) and package bytes */
   uint32_t trial_version, trial_len;
   uint32_t last_confirmed;  /* the newest version that passed its health check */
