@@ -71,7 +71,7 @@ function runtimeSources(): string[] {
   return files;
 }
 // The embedded settings of runtime/wasm3.cmake, float support off.
-const wasm3Defines = ["-Dd_m3CodePageAlignSize=1024", "-Dd_m3MaxFunctionStackHeight=128", "-Dd_m3MaxDuplicateFunctionImpl=1", "-Dd_m3VerboseErrorMessages=0",
+const wasm3Defines = ["-Dd_m3CodePageAlignSize=1024", "-Dd_m3MaxFunctionStackHeight=128", "-Dd_m3MaxDuplicateFunctionImpl=1", "-Dd_m3MaxConstantTableSize=64", "-Dd_m3VerboseErrorMessages=0",
   "-Dd_m3LogOutput=0", "-Dd_m3HasFloat=0", "-Dd_m3NoFloatDynamic=0"];
 
 interface Target { name: string; cc: string; size: string; cflags: string[]; ldflags: string[] }
