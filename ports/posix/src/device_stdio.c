@@ -5,7 +5,7 @@
  *   | phase | state | timeouts WAIT CALL RING REQUEST      -> "= RESULT"
  *   call ROOM OPENID [PAYLOAD [QUERY]]  (fields separated by one tab)  -> "= RESULT"
  *   report | device                      -> "= JSON" (the image's call or device report) or "= ERROR"
- *   stats                                -> "= {heap_in_use, heap_peak, linear_memory_used}"
+ *   stats                                -> "= {heap_in_use, heap_peak, linear_memory_used, ..., durable_writes}"
  *   start                                -> "= 0": ticking begins (as the Node device's start())
  *   tone HZ FRAMES                       -> "= 0": from now on, every 20 ms, one frame of a sine at
  *                                           HZ goes to vsdk_audio_in and one frame is taken from
@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "vsdk.h"
+#include "vsdk_posix.h"
 
 #define LINE_MAX_BYTES 4096
 #define PLAYED_MAX_SAMPLES (8000 * 10) /* 10 s at 8 kHz */
@@ -210,8 +211,10 @@ static int command(char *line) {
   } else if (!strcmp(line, "stats")) {
     vsdk_stats_t s;
     vsdk_get_stats(&s);
-    printf("= {\"heap_in_use\":%zu,\"heap_peak\":%zu,\"linear_memory_used\":%u,\"linear_memory_bytes\":%u,\"traps\":%u}\n",
-           s.heap_in_use, s.heap_peak, s.linear_memory_used, s.linear_memory_bytes, s.traps);
+    printf("= {\"heap_in_use\":%zu,\"heap_peak\":%zu,\"linear_memory_used\":%u,\"linear_memory_bytes\":%u,\"traps\":%u,"
+           "\"durable_writes\":%ld}\n",
+           s.heap_in_use, s.heap_peak, s.linear_memory_used, s.linear_memory_bytes, s.traps,
+           vsdk_posix_durable_writes((vsdk_posix_t *)platform->ctx));
   } else printf("= %d\n", VSDK_E_ARG);
   return 0;
 }
