@@ -79,7 +79,9 @@ static int load_and_start(const uint8_t *image, uint32_t len) {
 
 static int ota_start(void *arg, const uint8_t *image, uint32_t len) {
   (void)arg;
-  return load_and_start(image, len);
+  uint32_t traps = engine.traps;
+  int rc = load_and_start(image, len);
+  return rc == VSDK_OK && engine.traps != traps ? VSDK_OTA_INIT_TRAPPED : rc;
 }
 
 int vsdk_init(const vsdk_config_t *config, const uint8_t *image, uint32_t len) {

@@ -12,8 +12,10 @@
 #define VSDK_EVENT_OTA_READY 10
 
 /* Starts an image (load, link, start, device init) in place of the running one; VSDK_OK, or an
- * error and the running image untouched. The image bytes stay valid while it runs. */
+ * error and the running image untouched, or VSDK_OTA_INIT_TRAPPED: the image replaced the old
+ * one but its vsdk_device_init trapped. The image bytes stay valid while it runs. */
 typedef int (*vsdk_ota_start_fn)(void *arg, const uint8_t *image, uint32_t len);
+#define VSDK_OTA_INIT_TRAPPED 1
 
 typedef struct vsdk_ota {
   const vsdk_platform_t *platform;

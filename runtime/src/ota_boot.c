@@ -63,7 +63,7 @@ static int start_as(vsdk_ota_t *ota, const uint8_t *image, uint32_t len, uint32_
   ota->on_trial = trial;
   if (trial) ota->trial_started_ms = vsdk_ota_now(ota);
   int rc = ota->start(ota->start_arg, image, len);
-  if (rc != VSDK_OK) {
+  if (rc < 0) {
     ota->running_version = was_version;
     ota->on_trial = was_trial;
     ota->trial_started_ms = was_started;
@@ -72,24 +72,25 @@ static int start_as(vsdk_ota_t *ota, const uint8_t *image, uint32_t len, uint32_
 }
 
 /* Verifies the package in the slot again (flash may have changed since it was staged) and
- * starts its image. On success the previously running slot is let go. */
+ * starts its image. Once it runs (VSDK_OK or VSDK_OTA_INIT_TRAPPED) the previously running
+ * slot is let go. */
 static int start_slot(vsdk_ota_t *ota, int slot, uint32_t len, int trial) {
   const uint8_t *package;
   uint32_t off, size, version;
   int rc = vsdk_ota_verify_slot(ota, slot, len, &package, &off, &size, &version);
   if (rc == VSDK_OK) rc = start_as(ota, package + off, size, version, trial);
-  if (rc != VSDK_OK) {
+  if (rc < 0) {
     if (ota->running != slot) unmap(ota, slot);
     return rc;
   }
   if (ota->running != slot) unmap(ota, ota->running);
   ota->running = slot;
-  return VSDK_OK;
+  return rc;
 }
 
 static int start_builtin(vsdk_ota_t *ota) {
   int rc = start_as(ota, ota->builtin, ota->builtin_len, 0, 0);
-  if (rc != VSDK_OK) return rc;
+  if (rc < 0) return rc;
   unmap(ota, ota->running);
   ota->running = VSDK_OTA_BUILTIN;
   return VSDK_OK;
@@ -97,7 +98,7 @@ static int start_builtin(vsdk_ota_t *ota) {
 
 /* The confirmed image, or the built-in one when the confirmed slot no longer verifies. */
 static int start_confirmed(vsdk_ota_t *ota) {
-  if (ota->rec.active >= 0 && start_slot(ota, ota->rec.active, ota->rec.active_len, 0) == VSDK_OK) return VSDK_OK;
+  if (ota->rec.active >= 0 && start_slot(ota, ota->rec.active, ota->rec.active_len, 0) >= 0) return VSDK_OK;
   return start_builtin(ota);
 }
 
@@ -115,7 +116,10 @@ static void drop_trial(vsdk_ota_t *ota, int reason) {
   ota->on_trial = 0;
 }
 
-/* Counts one boot of the trial slot durably, then starts it. */
+static void roll_back(vsdk_ota_t *ota, int reason);
+
+/* Counts one boot of the trial slot durably, then starts it. VSDK_OK when an image runs that
+ * this started (the trial, or what a trap in its initialisation rolled back to). */
 static int start_trial(vsdk_ota_t *ota) {
   if (ota->rec.trials_left == 0) {
     drop_trial(ota, VSDK_E_AGAIN);
@@ -126,6 +130,10 @@ static int start_trial(vsdk_ota_t *ota) {
   if (vsdk_ota_record_save(P, &next) != VSDK_OK) return VSDK_E_IO; /* uncounted: not run */
   ota->rec = next;
   int rc = start_slot(ota, next.trial, next.trial_len, 1);
+  if (rc == VSDK_OTA_INIT_TRAPPED) {
+    roll_back(ota, VSDK_E_STATE); /* it runs, but trapped as it initialised: a trap on trial */
+    return VSDK_OK;
+  }
   if (rc != VSDK_OK) {
     /* A package that no longer verifies is a damaged slot; anything else (a trap in the start
      * function, an image wasm3 refuses) counts as the image failing. */

@@ -476,6 +476,7 @@ static void resumes_after_a_restart(void) {
 static void trap_in_the_trial_image_rolls_back(void) {
   fresh_state();
   blob_t v110 = package("probe-1.1.0"), v120 = package("probe-1.2.0"), trap = package("trap_start-1.3.0");
+  blob_t init_trap = package("init_trap-1.4.0");
   CHECK_EQ(boot(), VSDK_OK);
   CHECK_EQ(install(&v110), VSDK_OK);
   raise_ready();
@@ -507,6 +508,19 @@ static void trap_in_the_trial_image_rolls_back(void) {
   power_off();
   CHECK_EQ(boot(), VSDK_OK);
   CHECK_EQ(status().running, V(1, 1, 0));
+
+  /* A trial image that starts but traps in vsdk_device_init: rolled back at once, not after the
+   * health timeout. */
+  CHECK_EQ(install(&init_trap), VSDK_OK);
+  CHECK_EQ(status().flags, 0); /* staging cleared the last rollback */
+  uint32_t starts = vsdk_image_starts();
+  raise_ready();
+  s = status();
+  CHECK_EQ(s.running, V(1, 1, 0));
+  CHECK_EQ(s.flags, VSDK_OTA_ROLLED_BACK);
+  CHECK_EQ(s.reason, VSDK_E_STATE);
+  CHECK_EQ(vsdk_image_starts(), starts + 2); /* the trial, then 1.1.0 again */
+  CHECK_EQ(image_call("test_count", 0, NULL), 1);
   /* A later update that confirms clears the rollback. */
   CHECK_EQ(install(&v120), VSDK_OK);
   raise_ready();
@@ -515,7 +529,7 @@ static void trap_in_the_trial_image_rolls_back(void) {
   CHECK_EQ(s.flags, 0);
   CHECK_EQ(s.reason, 0);
   power_off();
-  free(v110.bytes); free(v120.bytes); free(trap.bytes);
+  free(v110.bytes); free(v120.bytes); free(trap.bytes); free(init_trap.bytes);
 }
 
 static void no_confirm_rolls_back_after_the_health_timeout(void) {
