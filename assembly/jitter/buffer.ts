@@ -69,6 +69,7 @@ const REBASE_TS: i32 = 1 << 29;        // keep timestamp differences far from i3
   hasSsrc: bool;
   anchored: bool;
   started: bool;
+  freeTicks: u8;      // bit 0: this tick had a free moment, bit 1: the tick before did
   ssrc: u32;
   refTs: u32;         // a timestamp ...
   refMs: u32;         // ... and the arrival time it is measured against
@@ -184,6 +185,7 @@ export function jitterRestart(jb: JitterBuffer): void {
   jb.waitedSeq = -1;
   jb.behindTicks = 0;
   jb.freeRate = 0;
+  jb.freeTicks = 0;
   jb.targetMs = 0;
   jb.delayMs = 0;
   jb.buffered = 0;
@@ -330,7 +332,11 @@ export function jitterPut(jb: JitterBuffer, seq: u32, ts: u32, arrivalMs: u32, p
 
 // Free moments let the delay down at no cost: averaged over FREE_RATE_SHIFT (512 ticks, ~10 s).
 const FREE_RATE_SHIFT: i32 = 9;
-@inline function freeMoment(jb: JitterBuffer): void { jb.freeRate += (1 << 16) >> FREE_RATE_SHIFT; }
+// A run of them (a loss burst: one lost frame skipped per tick) is one chance, counted once.
+@inline function freeMoment(jb: JitterBuffer): void {
+  if (jb.freeTicks == 0) jb.freeRate += (1 << 16) >> FREE_RATE_SHIFT;
+  jb.freeTicks |= 1;
+}
 // Waiting pays when a free moment is expected before the excess would be dropped.
 @inline function waitPays(jb: JitterBuffer): bool { return ((jb.freeRate * SHRINK_SUSTAIN_TICKS) >> 8) >= WAIT_FREE_Q8; }
 const WAIT_FREE_Q8: i32 = 128;
@@ -484,6 +490,7 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
     jb.started = true;
   }
   jb.freeRate -= jb.freeRate >> FREE_RATE_SHIFT;
+  jb.freeTicks = <u8>((jb.freeTicks << 1) & 2);
   if (jb.behindTicks > 0 && jb.behindTicks < 0xffff) jb.behindTicks++;
   let excess = current - goal;
   jb.delayMs = excess + goal;
