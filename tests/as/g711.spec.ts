@@ -76,6 +76,36 @@ describe("both laws", () => {
     expect(load<i16>(scratch + 2)).toBe(alawToLinear(linearToAlaw(-1000)));
     expect(load<i16>(scratch + 4)).toBe(8);
   });
+  it("encode and decode every length 0..13 (whole steps of four and the rest), apart and in place", () => {
+    const pcm = memory.data(64, 2), apart = memory.data(64, 2), inPlace = memory.data(64, 2);
+    for (let law = LAW_MU; law <= LAW_A; law++) {
+      for (let n = 0; n <= 13; n++) {
+        // Samples across every segment and both signs, different at each position.
+        for (let i = 0; i < 14; i++) store<i16>(pcm + (<usize>i << 1), <i16>((i * 4973 + n * 131) * (i & 1 ? -1 : 1)));
+        memory.fill(apart, 0xEE, 64);
+        g711Encode(law, pcm, n, apart);
+        memory.copy(inPlace, pcm, 28);
+        g711Encode(law, inPlace, n, inPlace);
+        for (let i = 0; i < n; i++) {
+          const x = <i32>load<i16>(pcm + (<usize>i << 1));
+          const code = law == LAW_MU ? linearToUlaw(x) : linearToAlaw(x);
+          expect(load<u8>(apart + <usize>i)).toBe(code);
+          expect(load<u8>(inPlace + <usize>i)).toBe(code);
+        }
+        expect(load<u8>(apart + <usize>n)).toBe(0xEE);   // nothing written past n codes
+        memory.fill(pcm, 0xEE, 64);
+        g711Decode(law, apart, n, pcm);
+        g711Decode(law, inPlace, n, inPlace);
+        for (let i = 0; i < n; i++) {
+          const code = load<u8>(apart + <usize>i);
+          const value = law == LAW_MU ? ulawToLinear(code) : alawToLinear(code);
+          expect(load<i16>(pcm + (<usize>i << 1))).toBe(value);
+          expect(load<i16>(inPlace + (<usize>i << 1))).toBe(value);
+        }
+        expect(load<u16>(pcm + (<usize>n << 1))).toBe(0xEEEE);   // nothing written past n samples
+      }
+    }
+  });
   it("checked entry points refuse bad arguments", () => {
     expect(g711EncodeChecked(2, scratch, 1, scratch + 32)).toBe(E_ARG);
     expect(g711DecodeChecked(LAW_MU, scratch, -1, scratch + 32)).toBe(E_ARG);
