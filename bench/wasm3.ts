@@ -125,7 +125,13 @@ function crossSizes(t: Target): { wasm3: Sizes; total: Sizes; runtimeShims: Size
 // gcc -m32 (Debian gcc-multilib), running the media frames with a clock-only platform.
 interface HeapProbe { pointer_bytes: number; heap_after_load: number; heap_peak: number; linear_memory_bytes: number; linear_memory_used: number; stack_bytes: number }
 // options: heap_probe's flags (--eager, --memory-limit=, --stack=, --lose-every=)
-interface Probe32 { run(frames: number, options?: string[], wasm?: string): HeapProbe; breakdown(frames: number, options?: string[]): Record<string, number>; close(): void }
+interface Probe32 {
+  run(frames: number, options?: string[], wasm?: string): HeapProbe;
+  breakdown(frames: number, options?: string[]): Record<string, number>;
+  // bench/native/code_probe.c: "load|call INDEX WASM_BYTES CODE_BYTES" per compiled function
+  code(frames: number, loseEvery: number): { when: string; index: number; wasm: number; code: number }[];
+  close(): void;
+}
 
 function buildProbe32(bits: 32 | 64 = 32): Probe32 {
   const w3 = wasm3SourceDir();
@@ -141,11 +147,31 @@ function buildProbe32(bits: 32 | 64 = 32): Probe32 {
   const ours = [...runtimeSources(), "runtime/src/heap.c"].map((f, i) => { const o = join(dir, `rt${i}.o`); cc(["-c", f, "-o", o]); return o; });
   const probe = join(dir, "heap_probe");
   cc(["-o", probe, "bench/native/heap_probe.c", "bench/native/frame_cycle.c", ...ours, "build/sdk_wasm.c", ...objs]);
+  const codeProbe = join(dir, "code_probe");
+  cc(["-o", codeProbe, "bench/native/code_probe.c", ...ours, "build/sdk_wasm.c", ...objs]);
   return {
     run: (frames, options = [], wasm = image) => JSON.parse(run(probe, [wasm, String(frames), ...options]).trim()) as HeapProbe,
     breakdown: (frames, options = []) => massifBreakdown(probe, [image, String(frames), ...options]),
+    code: (frames, loseEvery) => run(codeProbe, [image, String(frames), String(loseEvery)]).trim().split("\n").map((l) => {
+      const [when, index, wasm, code] = l.split(" ");
+      return { when, index: Number(index), wasm: Number(wasm), code: Number(code) };
+    }),
     close: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+// The image's function names by wasm function index (imports first), from build/sdk.wat.
+function functionNames(): string[] {
+  const wat = readFileSync(join(repoRoot, "build", "sdk.wat"), "utf8");
+  const imports = [...wat.matchAll(/^ \(import "[^"]*" "([^"]*)" \(func/gm)].map((m) => `import ${m[1]}`);
+  return [...imports, ...[...wat.matchAll(/^ \(func \$(\S+)/gm)].map((m) => m[1])];
+}
+
+// The module a function comes from: its folder under assembly/ (the export wrappers apart).
+function moduleOf(name: string): string {
+  if (name.startsWith("assembly/abi/exports")) return "export_wrappers";
+  const m = /^assembly\/([a-z_]+)\//.exec(name);
+  return m ? m[1] : name.startsWith("~lib") ? "stdlib" : "other";
 }
 
 // Where wasm3's heap goes at its peak, by the function that asked for each block (valgrind
@@ -264,11 +290,23 @@ export const wasm3Runtime: BenchPart = {
         const mediaClean = probe.run(frames, ["--memory-limit=16384", "--stack=1536"], join(repoRoot, "build", "audio.wasm"));
         figures.call_ram_bytes_media_image = media.heap_peak + staticBytes;
         figures.call_ram_bytes_media_image_lossless = mediaClean.heap_peak + staticBytes;
+        // The media call's compiled code by module (bench/native/code_probe.c): what the call
+        // compiles beyond load, each function compiled alone.
+        const names = functionNames(), byModule: Record<string, number> = {};
+        const compiled = probe.code(frames, 10).filter((c) => c.when === "call");
+        for (const c of compiled) {
+          const mod = moduleOf(names[c.index] ?? "");
+          byModule[mod] = (byModule[mod] ?? 0) + c.code;
+        }
+        for (const [mod, bytes] of Object.entries(byModule)) figures[`call_code_bytes_${mod}`] = bytes;
+        const biggest = [...compiled].sort((x, y) => y.code - x.code).slice(0, 6)
+          .map((c) => `${(names[c.index] ?? "?").replace(/^assembly\//, "")} ${c.code} (${c.wasm} B of wasm)`);
         const kinds = probe.breakdown(frames, lossy);
         for (const [k, v] of Object.entries(kinds)) figures[`call_ram_${k}_bytes`] = v;
         lines.push(`32-bit (gcc -m32): wasm3 heap ${figures.wasm3_heap_bytes_after_load} bytes after load, ${figures.wasm3_heap_bytes} at the media call's peak, ${figures.wasm3_heap_bytes_all_compiled} with every function compiled; RAM during the media call (1 packet in 10 lost) ${figures.call_ram_bytes} bytes (${lazy.heap_peak} heap with ${lazy.linear_memory_bytes} of linear memory and a ${lazy.stack_bytes}-byte value stack, + ${staticBytes} of .data/.bss on Cortex-M4; budget 65536), ${figures.call_ram_bytes_lossless} without loss; with every function compiled ${figures.call_ram_bytes_all_compiled}`);
         lines.push(`  the media core alone (build/audio.wasm, 16 KiB memory limit, ${media.linear_memory_used} bytes used, 1.5 KiB value stack): ${figures.call_ram_bytes_media_image} bytes (1 in 10 lost), ${figures.call_ram_bytes_media_image_lossless} without loss`);
         lines.push(`  where the media call's heap goes (massif): ${Object.entries(kinds).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+        lines.push(`  code the call compiles beyond load, by module: ${Object.entries(byModule).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v}`).join(", ")}; largest: ${biggest.join(", ")}`);
       } finally {
         probe.close();
       }
