@@ -202,7 +202,7 @@ function begin(u: Updater, now: u32): void {
   if (r >= 0 && r <= u.current.size) {
     u.offset = r;
     u.step = STEP_DOWNLOAD;
-      queueReport(u, STATE_DOWNLOADING, 0, r);
+    queueReport(u, STATE_DOWNLOADING, 0, r);
   } else if (r == E_NOSPACE) refuse(u, E_NOSPACE);
   else if (r == E_IO) retryLater(u, r, now);
   else fail(u, r >= 0 ? E_STATE : r);
@@ -212,16 +212,18 @@ function finish(u: Updater, now: u32): void {
   const r = host_ota_finish();
   if (r == OK) {
     stagedSave(u.current, STAGED_WAITING);
-      queueReport(u, STATE_DOWNLOADED, 0, u.current.size);
+    queueReport(u, STATE_DOWNLOADED, 0, u.current.size);
     u.step = STEP_READY;
   } else if (r == E_IO) retryLater(u, r, now);
   else refuse(u, r);
 }
 
 function confirm(u: Updater): void {
-  u.trial = false;
   const r = host_ota_confirm();
-  if (r != OK) { u.lastError = r; return; }
+  // Not confirmed (the host failed to record it): still on trial; try again after the next
+  // answer of the event channel, or let the host's health timeout decide.
+  if (r != OK) { u.lastError = r; u.answered = false; return; }
+  u.trial = false;
   u.running = u.current.version != 0 ? u.current.version : u.running;
   u.lastConfirmed = u.running;
   if (u.current.idLen == 0) return; // trial without a record of which release: nothing to report
