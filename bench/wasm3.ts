@@ -121,11 +121,12 @@ function crossSizes(t: Target): { wasm3: Sizes; total: Sizes; runtimeShims: Size
   }
 }
 
-// wasm3's heap with 4-byte pointers, as on a 32-bit MCU: bench/native/heap_probe.c built with
-// gcc -m32 (Debian gcc-multilib), running the media frames with a clock-only platform.
+// The heap and code probes (bench/native/heap_probe.c, code_probe.c) built with 4-byte pointers,
+// as on a 32-bit MCU (gcc -m32, Debian gcc-multilib), or with 8 for the like-for-like ratio; they
+// run the media frames with a clock-only platform.
 interface HeapProbe { pointer_bytes: number; heap_after_load: number; heap_peak: number; linear_memory_bytes: number; linear_memory_used: number; stack_bytes: number }
 // options: heap_probe's flags (--eager, --memory-limit=, --stack=, --lose-every=)
-interface Probe32 {
+interface Probes {
   run(frames: number, options?: string[], wasm?: string): HeapProbe;
   breakdown(frames: number, options?: string[]): Record<string, number>;
   // bench/native/code_probe.c: "load|call INDEX WASM_BYTES CODE_BYTES" per compiled function
@@ -133,7 +134,7 @@ interface Probe32 {
   close(): void;
 }
 
-function buildProbe32(bits: 32 | 64 = 32): Probe32 {
+function buildProbes(bits: 32 | 64 = 32): Probes {
   const w3 = wasm3SourceDir();
   const dir = mkdtempSync(join(tmpdir(), `vsdk-heap${bits}-`));
   const cc = (args: string[]) => run("gcc", [`-m${bits}`, "-O2", "-w", ...wasm3Defines, `-I${w3}`, "-Iruntime/include",
@@ -268,7 +269,7 @@ export const wasm3Runtime: BenchPart = {
     }
     // The budget figures come from the 32-bit build when this machine can make one.
     try {
-      const probe = buildProbe32();
+      const probe = buildProbes();
       try {
         // A call loses packets now and then, and concealing them compiles code a clean run never
         // needs: one packet in ten is lost (the figure without loss is kept as _lossless).
@@ -326,7 +327,7 @@ export const wasm3Runtime: BenchPart = {
       // The same probe built for x86-64, so the ratios compare like with like.
       const ratios: number[] = [];
       if (figures.wasm3_heap_bytes_after_load !== undefined) {
-        const probe64 = buildProbe32(64);
+        const probe64 = buildProbes(64);
         try {
           const lazy64 = probe64.run(quick ? 50 : 200, ["--lose-every=10"]), all64 = probe64.run(0, ["--eager"]);
           ratios.push(Number(figures.wasm3_heap_bytes) / (lazy64.heap_peak - lazy64.linear_memory_bytes),
