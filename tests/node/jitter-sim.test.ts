@@ -86,7 +86,7 @@ test("silence between talkspurts is neither lost nor concealed for long", () => 
 test("when the path gets longer (a handover), playout follows instead of dropping what arrives", () => {
   // Generated handovers: steps of 20-120 ms in the path delay with an outage of 60-300 ms, every
   // 15-40 s. The old buffer held its playout clock against a longer path and dropped every packet
-  // until its delay history turned over (25-85% of these traces late); speex loses about 1%.
+  // until its delay history turned over (25-84% of these traces late); speex loses about 1%.
   for (const seed of [3, 5, 6]) {
     const { result } = replay(generateTraceCsv({ kind: "handover", seed, packets: 12000 }), "ours");
     assert.ok(result.late < result.packets * 0.02, `seed ${seed}: ${result.late} of ${result.packets} late`);
