@@ -328,11 +328,16 @@ test("a trial image that traps is rolled back and the cloud sees rolled_back", a
   assert.equal(r.activeVersion, 0);
   assert.equal(r.lastConfirmed, 0);
   assert.ok(d.ota.history.some((h) => h.what === "rollback" && h.reason === E_STATE));
-  // Not tried again in this run: the cloud offers nothing else, the device downloads nothing more.
-  const before = d.ota.slots.stored("a");
-  await new Promise((res) => setTimeout(res, 1500));
-  assert.equal(d.ota.slots.stored("a"), before);
-  assert.equal((await cloudView(sn)).current?.state, "rolled_back");
+  // Never tried again, even when offered: make the cloud forget what the device reported, so
+  // it offers the release anew, and restart the device (it asks at boot).
+  await sys.cloud.store.db.run(`DELETE FROM device_update WHERE sn = ? AND release_id = ?`, [sn, id]);
+  assert.equal((await cloudView(sn) as unknown as { offered: { release_id: string } | null }).offered?.release_id, id, "offered again");
+  const writes = spyWrites(d);
+  d.restart();
+  await new Promise((res) => setTimeout(res, 2000));
+  assert.deepEqual(writes, [], "nothing downloaded");
+  assert.equal(d.image.exports.vsdk_ota_field(0), 0, "the updater is idle");
+  assert.equal(d.ota.record.active, "factory");
 });
 
 test("a trial image that never confirms is rolled back after the health timeout", async () => {
