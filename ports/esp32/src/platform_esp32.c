@@ -10,6 +10,7 @@
 #include "sdkconfig.h"
 #include "esp32_internal.h"
 #include "vsdk_esp32.h"
+#include "ota_slots_esp32.h"
 
 static const char *TAG = "vsdk";
 
@@ -49,6 +50,7 @@ int vsdk_esp32_start(vsdk_event_cb on_event, void *event_arg) {
   p->sha256 = sha256;
   p->hmac_sha256 = hmac_sha256;
   vsdk_esp32_kv_install(p);
+  vsdk_esp32_ota_install(p); /* A/B slots vsdk_ota_0/1 and the release signature check */
   vsdk_esp32_net_install(p);
   /* No native Opus on the ESP32 build: the image's Opus imports answer E_UNSUPPORTED and calls
    * negotiate G.711. */
