@@ -23,24 +23,25 @@ export const LAW_A: i32 = 1;
 //   zeros = clz(biased), 17..24, and the segment is 25 - zeros;
 //   (biased << zeros) >>> 27 is the leading one and the four step bits, 16..31;
 //   the code is 0xFF minus the interval (every bit is inverted on the line), less 0x80 for a
-//   negative sample: (zeros << 4) - 113 - that, mod 256; the part that depends on zeros and the
-//   sign is one byte of ULAW_BASE, at zeros (+ 32 when negative).
-// The largest magnitudes overflow into zeros = 16, where the table holds what makes them
-// encode as the top of segment 8 (the clip). Branch-free and without masks: the interpreter
-// charges by the wasm operation (docs/build.md).
+//   negative sample: (zeros << 4) - 113 - that, mod 256.
+// A negative sample's magnitude is shifted 9 bits up first: its leading zeros then fall in 7..15
+// and a positive one's in 16..24, so one byte of ULAW_BASE, indexed by the leading zeros alone,
+// holds the part that depends on the segment and the sign, and normalising by the leading zeros
+// undoes the shift. The largest magnitudes overflow by one segment (zeros 16 and 7), where the
+// table holds what encodes them as the top of segment 8 (the clip). Branch-free and without
+// masks: the interpreter charges by the wasm operation (docs/build.md).
 const ULAW_BASE: usize = memory.data<u8>([
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,   // zeros 0..15 never occur
-  144, 159, 175, 191, 207, 223, 239, 255, 15,       // zeros 16..24, positive
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  16, 31, 47, 63, 79, 95, 111, 127, 143,            // zeros 16..24, negative (index + 32)
+  0, 0, 0, 0, 0, 0, 0,                              // never: magnitudes are below 2^25
+  16, 31, 47, 63, 79, 95, 111, 127, 143,            // negative samples, zeros 7..15
+  144, 159, 175, 191, 207, 223, 239, 255, 15,       // positive samples, zeros 16..24
 ]);
 
 // The µ-law code of one sample, in the low byte (the bits above it are not zero).
 @inline function ulawCode(sample: i32): i32 {
-  const sign = sample >> 31;                           // -1 for negative samples, else 0
-  const biased = (sample ^ sign) + 132;                // one's complement magnitude, biased
-  const zeros = <i32>clz(biased);                      // 16..24
-  return <i32>load<u8>(<usize>(zeros - (sign << 5)), ULAW_BASE) - ((biased << zeros) >>> 27);
+  const sign = sample >> 31;                                 // -1 for negative samples, else 0
+  const biased = ((sample ^ sign) + 132) << (sign & 9);      // one's complement magnitude, biased
+  const zeros = <i32>clz(biased);                            // 7..24
+  return <i32>load<u8>(<usize>zeros, ULAW_BASE) - ((biased << zeros) >>> 27);
 }
 
 @inline export function linearToUlaw(sample: i32): u8 {
@@ -109,14 +110,14 @@ export function g711Encode(law: i32, pcm: usize, n: i32, out: usize): void {
     const end = pcm + (<usize>(n >> 2) << 3);
     let p = pcm;
     let o = out;
-    while (p < end) {
+    if (p < end) do {                                  // tested at the end: one branch a step
       store<u8>(o, ulawCode(<i32>load<i16>(p)));
       store<u8>(o, ulawCode(<i32>load<i16>(p, 2)), 1);
       store<u8>(o, ulawCode(<i32>load<i16>(p, 4)), 2);
       store<u8>(o, ulawCode(<i32>load<i16>(p, 6)), 3);
       p += 8;
       o += 4;
-    }
+    } while (p < end);
     for (let i = n & ~3; i < n; i++) store<u8>(out + <usize>i, ulawCode(<i32>load<i16>(pcm + (<usize>i << 1))));
   } else {
     // Two samples a step: one 32-bit load, one 16-bit store.
@@ -144,7 +145,7 @@ export function g711Decode(law: i32, bytes: usize, n: i32, pcm: usize): void {
   let b = bytes + <usize>whole;
   let p = pcm + (<usize>whole << 1);
   if (law == LAW_MU) {
-    while (b > bytes) {
+    if (b > bytes) do {                                // tested at the end: one branch a step
       b -= 4;
       p -= 8;
       const four = load<u32>(b);
@@ -152,9 +153,9 @@ export function g711Decode(law: i32, bytes: usize, n: i32, pcm: usize): void {
       store<i16>(p, load<i16>((four >> 7) & 0x1FE, ulawTable), 2);
       store<i16>(p, load<i16>((four >> 15) & 0x1FE, ulawTable), 4);
       store<i16>(p, load<i16>((four >> 23) & 0x1FE, ulawTable), 6);
-    }
+    } while (b > bytes);
   } else {
-    while (b > bytes) {
+    if (b > bytes) do {
       b -= 4;
       p -= 8;
       const four = load<u32>(b);
@@ -162,7 +163,7 @@ export function g711Decode(law: i32, bytes: usize, n: i32, pcm: usize): void {
       store<i16>(p, load<i16>((four >> 7) & 0x1FE, alawTable), 2);
       store<i16>(p, load<i16>((four >> 15) & 0x1FE, alawTable), 4);
       store<i16>(p, load<i16>((four >> 23) & 0x1FE, alawTable), 6);
-    }
+    } while (b > bytes);
   }
 }
 
