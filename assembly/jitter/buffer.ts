@@ -45,6 +45,7 @@ const HYSTERESIS_PACKETS: i32 = 4;     // a frame less must save more than 4 lat
 const HYSTERESIS_MS: i32 = 6;          // a frame more must save more than 6 ms of cost
 const MAX_STEPS: i32 = 16;             // how far one decision may look (16 frames)
 const MIN_SAMPLES: i32 = 8;            // below this many samples, keep a frame of margin
+const HOLD_TARGET_SAMPLES: i32 = 128;  // from this many on (2.5 s), the target holds against waits
 const MAX_SEQ_JUMP: i32 = 3000;        // a packet further away than this is not from this stream
 const MAX_GAP_MS: i32 = 600000;        // a talkspurt gap longer than 10 minutes is absurd
 const MAX_BEHIND_MS: i32 = 10000;      // ... and a timestamp this far behind the playout point
@@ -482,8 +483,10 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
   keepOriginNear(jb);
   const current = ageMs(jb, now, jb.playTs);
   // The hysteresis holds the target, not the current delay: a wait that saved a late packet
-  // raises the delay by a frame, and that must not raise the target along with it.
-  const goal = bestDelay(jb, jb.started ? onGridOf(current, jb.targetMs, jb.ptimeMs) : current);
+  // raises the delay by a frame, and that must not raise the target along with it. Until the
+  // history means something (the first packets' delays are arbitrary), it holds the current one.
+  const holdTarget = jb.started && delayWindowCount(jb.window) >= HOLD_TARGET_SAMPLES;
+  const goal = bestDelay(jb, holdTarget ? onGridOf(current, jb.targetMs, jb.ptimeMs) : current);
   jb.targetMs = goal;
   if (!jb.started) {
     if (current < goal) return result(PLAY_SILENCE, 0);
@@ -555,7 +558,7 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
   // neighbours). Wait for it once, one tick, while that stays within a frame of the target: if it
   // comes, it is saved for one frame more of delay; if not, it is skipped next tick and the
   // packet behind it plays at its own time, so the wait cost nothing.
-  if (excess < WAIT_MAX_MS && jb.waitedSeq != <i32>jb.nextSeq && waitPays(jb)) {
+  if (excess < WAIT_MAX_MS && jb.waitedSeq != <i32>jb.nextSeq && holdTarget && waitPays(jb)) {
     jb.waitedSeq = <i32>jb.nextSeq;
     return concealFromNext(jb, out);
   }

@@ -108,22 +108,23 @@ describe("jitter buffer: G.711 stream", () => {
 
   it("waits once for a missing packet whose successor is here, where losses come often", () => {
     // Packets 30 ms after sending, every fourth lost, so free moments to give a raised delay back
-    // come often and the delay settles tight. Then packet 70 is held up 15 ms more while 71
-    // comes early: at 70's tick it is missing and 71 is here. The buffer conceals that one tick
-    // instead of giving 70 up, then plays 70 and 71; nothing is late.
-    let kinds: u32 = 0;   // the last three ticks' outcomes: 0xff = conceal, else the packet
+    // come often and the delay settles tight; the buffer waits only with a few seconds of history.
+    // Then packet 200 is held up 15 ms more while 201 comes early: at 200's tick it is missing and
+    // 201 is here. The buffer conceals that one tick instead of giving 200 up, then plays 200 and
+    // 201; nothing is late.
+    let kinds: u32 = 0;   // the last three ticks' outcomes: 0xff = conceal, else the packet (low byte)
     let sawWait = false;
-    for (let t: u32 = 1; t <= 90; t++) {
+    for (let t: u32 = 1; t <= 220; t++) {
       clock = 10000 + 20 * t;
-      for (let s: u32 = 1; s <= 80; s++) {
-        if (s < 60 && s % 4 == 0) continue;
-        const arrival: u32 = s == 70 ? 10000 + 20 * s + 45 : s == 71 ? 10000 + 20 * s + 10 : 10000 + 20 * s + 30;
+      for (let s: u32 = 1; s <= 210; s++) {
+        if (s < 190 && s % 4 == 0) continue;
+        const arrival: u32 = s == 200 ? 10000 + 20 * s + 45 : s == 201 ? 10000 + 20 * s + 10 : 10000 + 20 * s + 30;
         if (arrival <= clock && arrival > clock - 20) put(s, 160 * s, arrival);
       }
       const r = jitterGetFrame(clock, out, 256);
-      const outcome: u32 = kindOf(r) == PLAY_FRAME ? <u32>load<u8>(out) : kindOf(r) == PLAY_CONCEAL ? 0xff : 0xfe;
+      const outcome: u32 = kindOf(r) == PLAY_FRAME ? <u32>load<u8>(out) : kindOf(r) == PLAY_CONCEAL ? 0xff : 0xfe;  // marks are seq & 0xff
       kinds = ((kinds << 8) | outcome) & 0xffffff;
-      if (kinds == ((0xff << 16) | (70 << 8) | 71)) sawWait = true;
+      if (kinds == ((0xff << 16) | (200 << 8) | 201)) sawWait = true;
     }
     expect(sawWait).toBe(true);
     expect(stat(LATE)).toBe(0);
