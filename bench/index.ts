@@ -6,6 +6,7 @@ import { cloudThroughput } from "./cloud.js";
 import { wasm3Runtime } from "./wasm3.js";
 import { rtpSize } from "./rtp.js";
 import { otaCloudDownload } from "../cloud/ota/bench.js";
+import { otaUpdate } from "./ota-update.js";
 
 export const benchParts: BenchPart[] = [
   imageSize,
@@ -15,4 +16,5 @@ export const benchParts: BenchPart[] = [
   wasm3Runtime,
   rtpSize,
   otaCloudDownload,
+  otaUpdate,
 ];
