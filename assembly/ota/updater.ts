@@ -231,9 +231,11 @@ function confirm(u: Updater): void {
   queueReport(u, STATE_CONFIRMED, 0, -1);
 }
 
-function start(u: Updater, req: i32, r: i32, now: u32): void {
-  if (r == OK) { u.request = req; return; }
-  retryLater(u, r, now);
+// A request was built: send it in this same tick (a tick saved per chunk), or retry later.
+function start(u: Updater, s: Signal, req: i32, r: i32, now: u32): void {
+  if (r != OK) { retryLater(u, r, now); return; }
+  u.request = req;
+  poll(u, s, now);
 }
 
 // Moves the update forward; called from every tick after the signalling, so it is cheap when
@@ -249,7 +251,7 @@ export function otaTick(now: u32): void {
   if (u.trial && u.answered && u.reportState == 0) confirm(u);
   // The command connection belongs to commands and calls first.
   if (callActive(s.call) || s.op != 0 || s.command.busy || <i32>(now - u.notBefore) < 0) return;
-  if (u.reportState != 0) { start(u, REQ_STATE, sendState(s, u.current, u.reportState, u.reportCode, u.reportBytes, now), now); return; }
+  if (u.reportState != 0) { start(u, s, REQ_STATE, sendState(s, u.current, u.reportState, u.reportCode, u.reportBytes, now), now); return; }
   // A trial image downloads nothing: the inactive slot holds the image to roll back to.
   if (u.trial) return;
   if (u.offerPending) takeOffer(u);
@@ -259,12 +261,12 @@ export function otaTick(now: u32): void {
     const left = u.current.size - u.offset;
     if (left <= 0) { u.step = STEP_FINISH; return; }
     u.chunkLen = left < CHUNK_BYTES ? left : CHUNK_BYTES;
-    start(u, REQ_CHUNK, sendChunk(s, u.current, u.offset, u.chunkLen, now), now);
+    start(u, s, REQ_CHUNK, sendChunk(s, u.current, u.offset, u.chunkLen, now), now);
     return;
   }
   if (step == STEP_FINISH) { finish(u, now); return; }
   if (step == STEP_READY) { u.step = STEP_SWITCHING; host_event(EVENT_OTA_READY, 0, 0); return; }
-  if (step == STEP_IDLE && u.checkDue) start(u, REQ_CHECK, sendCheck(s, now), now);
+  if (step == STEP_IDLE && u.checkDue) start(u, s, REQ_CHECK, sendCheck(s, now), now);
 }
 
 // Worth repeating: the network failed or the cloud is briefly unavailable.
