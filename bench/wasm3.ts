@@ -4,7 +4,7 @@
 // Cortex-M4 (arm-none-eabi-gcc -Os, nano specs) and rv32imc (riscv64-unknown-elf-gcc, picolibc).
 // Figures only; nothing here asserts. Needs the native build (build/native, `npm run build`).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "../host-node/paths.js";
@@ -131,6 +131,8 @@ interface Probes {
   breakdown(frames: number, options?: string[]): Record<string, number>;
   // bench/native/code_probe.c: "load|call INDEX WASM_BYTES CODE_BYTES" per compiled function
   code(frames: number, loseEvery: number): { when: string; index: number; wasm: number; code: number }[];
+  // bench/native/compile_set_probe.c: the heap with exactly these functions compiled
+  compileSet(indices: number[]): { heap_in_use: number; heap_peak: number };
   close(): void;
 }
 
@@ -148,8 +150,9 @@ function buildProbes(bits: 32 | 64 = 32): Probes {
   const ours = [...runtimeSources(), "runtime/src/heap.c"].map((f, i) => { const o = join(dir, `rt${i}.o`); cc(["-c", f, "-o", o]); return o; });
   const probe = join(dir, "heap_probe");
   cc(["-o", probe, "bench/native/heap_probe.c", "bench/native/frame_cycle.c", ...ours, "build/sdk_wasm.c", ...objs]);
-  const codeProbe = join(dir, "code_probe");
+  const codeProbe = join(dir, "code_probe"), setProbe = join(dir, "compile_set_probe");
   cc(["-o", codeProbe, "bench/native/code_probe.c", ...ours, "build/sdk_wasm.c", ...objs]);
+  cc(["-o", setProbe, "bench/native/compile_set_probe.c", ...ours, "build/sdk_wasm.c", ...objs]);
   return {
     run: (frames, options = [], wasm = image) => JSON.parse(run(probe, [wasm, String(frames), ...options]).trim()) as HeapProbe,
     breakdown: (frames, options = []) => massifBreakdown(probe, [image, String(frames), ...options]),
@@ -157,6 +160,11 @@ function buildProbes(bits: 32 | 64 = 32): Probes {
       const [when, index, wasm, code] = l.split(" ");
       return { when, index: Number(index), wasm: Number(wasm), code: Number(code) };
     }),
+    compileSet: (indices) => {
+      const list = join(dir, "compiled.txt");
+      writeFileSync(list, indices.join("\n") + "\n");
+      return JSON.parse(run(setProbe, [image, list]).trim()) as { heap_in_use: number; heap_peak: number };
+    },
     close: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -316,34 +324,44 @@ export const wasm3Runtime: BenchPart = {
       figures.call_ram_bytes = figures.call_ram_bytes_x86_64;
       lines.push(`32-bit heap probe failed (${err instanceof Error ? err.message : String(err)}); budget figures are x86-64's`);
     }
-    // A whole call (signalling over TLS + media) on the posix device, x86-64; its 32-bit figure
-    // is estimated with the 32-bit/x86-64 ratio of wasm3's heap measured above for the media
-    // call (the higher of the two ratios measured, media-only and every function compiled).
+    // A whole call (signalling over TLS + media) on the posix device, x86-64. Its 32-bit figure:
+    // the same functions compiled in the 32-bit probe (the set read from the device with gdb),
+    // checked by the 64-bit probe reproducing the device's own heap; without gdb, an estimate
+    // from the 32-bit/x86-64 ratios of the media call measured above.
     try {
       const full = await fullCallRam();
       const linear = a.linear_memory_bytes ?? 32768;
       figures.call_ram_bytes_full_call_x86_64 = full.heap_peak;
       figures.full_call_frames_played = full.frames;
-      // The same probe built for x86-64, so the ratios compare like with like.
-      const ratios: number[] = [];
-      if (figures.wasm3_heap_bytes_after_load !== undefined) {
+      figures.full_call_functions_compiled = full.compiled?.length;
+      const staticBytes = figures.runtime_static_ram_bytes;
+      let measured32 = "";
+      if (full.compiled && staticBytes !== undefined) {
+        const probe32 = buildProbes(32), probe64 = buildProbes(64);
+        try {
+          const heap32 = probe32.compileSet(full.compiled), heap64 = probe64.compileSet(full.compiled);
+          figures.call_ram_bytes_full_call = heap32.heap_peak + Number(staticBytes);
+          figures.full_call_heap_x86_64_reproduced = heap64.heap_peak;
+          measured32 = `; 32-bit with the same ${full.compiled.length} functions compiled: ${figures.call_ram_bytes_full_call} bytes (budget 65536; the x86-64 build of that probe gives ${heap64.heap_peak}, the device ${full.heap_peak})`;
+        } finally {
+          probe32.close();
+          probe64.close();
+        }
+      } else if (staticBytes !== undefined) {
         const probe64 = buildProbes(64);
         try {
           const lazy64 = probe64.run(quick ? 50 : 200, ["--lose-every=10"]), all64 = probe64.run(0, ["--eager"]);
-          ratios.push(Number(figures.wasm3_heap_bytes) / (lazy64.heap_peak - lazy64.linear_memory_bytes),
-            Number(figures.wasm3_heap_bytes_all_compiled) / (all64.heap_peak - all64.linear_memory_bytes));
+          const ratios = [Number(figures.wasm3_heap_bytes) / (lazy64.heap_peak - lazy64.linear_memory_bytes),
+            Number(figures.wasm3_heap_bytes_all_compiled) / (all64.heap_peak - all64.linear_memory_bytes)];
+          if (ratios.every((r) => r > 0 && r < 1)) {
+            figures.call_ram_bytes_full_call = Math.round(linear + (full.heap_peak - linear) * Math.max(...ratios) + Number(staticBytes));
+            measured32 = `; 32-bit estimate (no gdb to read what was compiled) ${figures.call_ram_bytes_full_call} bytes (budget 65536)`;
+          }
         } finally {
           probe64.close();
         }
       }
-      let estimate = "";
-      if (ratios.length === 2 && ratios.every((r) => r > 0 && r < 1) && figures.runtime_static_ram_bytes !== undefined) {
-        const at = (r: number) => Math.round(linear + (full.heap_peak - linear) * r + Number(figures.runtime_static_ram_bytes));
-        figures.call_ram_bytes_full_call = at(Math.max(...ratios));
-        figures.call_ram_bytes_full_call_low = at(Math.min(...ratios));
-        estimate = `; 32-bit estimate ${figures.call_ram_bytes_full_call_low}..${figures.call_ram_bytes_full_call} bytes (budget 65536)`;
-      }
-      lines.push(`whole call on the posix device (TLS signalling + ${full.frames} frames of G.711 both ways), x86-64: wasm3 heap peak ${full.heap_peak} bytes with ${linear} of linear memory${estimate}`);
+      lines.push(`whole call on the posix device (TLS signalling + ${full.frames} frames of G.711 both ways), x86-64: wasm3 heap peak ${full.heap_peak} bytes with ${linear} of linear memory${measured32}`);
     } catch (err) {
       lines.push(`whole-call RAM not measured: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -3,8 +3,11 @@
 // emulator, the user's authorisation, an outgoing call answered by the emulated phone, two
 // seconds of G.711 both ways, hang-up. wasm3's heap peak over all of it is what the device must
 // have during a call (signalling compiles much more of the image than the media frames do).
-// The posix device is an x86-64 build (8-byte pointers); bench/wasm3.ts scales it to 32 bits.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+// The posix device is an x86-64 build (8-byte pointers). So that bench/wasm3.ts can measure the
+// same call with 4-byte pointers, the functions wasm3 compiled are read from the running device
+// with gdb (its debug information names the runtime's engine) when gdb is installed.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLocalSystem } from "../cloud/local-system.js";
@@ -13,7 +16,47 @@ import { DEVICE_BINARY, PosixDevice } from "../tests/c/posix-device.js";
 
 const OK = 0, TALKING = 5, ENDED = 7;
 
-export interface FullCallRam { heap_peak: number; heap_in_use: number; linear_memory_used: number; frames: number }
+export interface FullCallRam {
+  heap_peak: number; heap_in_use: number; linear_memory_used: number; frames: number;
+  compiled?: number[];   // indices of the functions compiled at the end of the call (gdb)
+}
+
+// gdb commands: every function of the loaded module that wasm3 has compiled, one "F index" a line.
+const listCompiled = `set pagination off
+set $m = 'api.c'::engine.module
+set $i = 0
+while $i < $m->numFunctions
+  if $m->functions[$i].compiled != 0
+    printf "F %d\\n", $i
+  end
+  set $i = $i + 1
+end
+detach
+quit
+`;
+
+// The device process started with this storage folder (its command line names it).
+function devicePid(storage: string): number | undefined {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+      if (args[0] === DEVICE_BINARY && args.includes(storage)) return Number(entry);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return undefined;
+}
+
+function compiledFunctions(pid: number, dir: string): number[] | undefined {
+  const script = join(dir, "list-compiled.gdb");
+  writeFileSync(script, listCompiled);
+  const r = spawnSync("gdb", ["-p", String(pid), "-batch", "-x", script], { encoding: "utf8", timeout: 60000 });
+  if (r.status !== 0 || r.error) return undefined;
+  const found = r.stdout.split("\n").filter((l) => l.startsWith("F ")).map((l) => Number(l.slice(2)));
+  return found.length > 0 ? found : undefined;
+}
 
 export async function fullCallRam(): Promise<FullCallRam> {
   if (!existsSync(DEVICE_BINARY)) throw new Error(`${DEVICE_BINARY} is not built (run \`npm run build\`)`);
@@ -41,7 +84,9 @@ export async function fullCallRam(): Promise<FullCallRam> {
     await step("hangup", d.hangup());
     await d.waitPhase(ENDED, 15000);
     const s = await d.stats();
-    return { heap_peak: s.heap_peak, heap_in_use: s.heap_in_use, linear_memory_used: s.linear_memory_used, frames: heard.frames };
+    const pid = devicePid(join(dir, "flash"));
+    const compiled = pid === undefined ? undefined : compiledFunctions(pid, dir);
+    return { heap_peak: s.heap_peak, heap_in_use: s.heap_in_use, linear_memory_used: s.linear_memory_used, frames: heard.frames, compiled };
   } finally {
     await d.stop();
     await sys.stop();
