@@ -97,25 +97,26 @@ export class Device extends EventEmitter {
    * Restarts the image, as a device's runtime does after an update is staged (event 10) or when a
    * trial image fails (`rollbackReason`: E_STATE trap, E_TIMEOUT no confirm). Connections are
    * dropped, the boot record decides which image runs, and an initialised device is initialised
-   * again (its timeouts re-applied) so it carries on by itself.
+   * again (its timeouts re-applied) so it carries on by itself. Returns that init's result (OK
+   * when the device was not initialised).
    */
-  restart(rollbackReason = 0): void {
+  restart(rollbackReason = 0): number {
     this.io.streams.closeAll();
     this.io.udp.closeAll();
     this.pending = [];
     this.image = this.load(rollbackReason !== 0 ? this.ota.rollback(rollbackReason) : this.ota.boot());
     this.emit("restart", { slot: this.ota.record.active, version: this.ota.record.activeVersion, rollback: rollbackReason });
-    if (!this.initialised) return;
-    this.init();
+    if (!this.initialised) return OK;
+    const r = this.init();
     if (this.timeouts) this.setTimeouts(...this.timeouts);
+    return r;
   }
 
-  /** Runs an export; a trap of a trial image rolls it back (and the call answers E_STATE). */
+  /** Runs an export; a trap of a trial image rolls it back and answers what the restart did. */
   private guard(fn: () => number): number {
     try { return fn(); } catch (e) {
       if (!(e instanceof WebAssembly.RuntimeError) || !this.ota.onTrial) throw e;
-      this.restart(E_STATE);
-      return E_STATE;
+      return this.restart(E_STATE);
     }
   }
 

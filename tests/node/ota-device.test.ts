@@ -301,12 +301,12 @@ test("bad signature, wrong key, ABI mismatch, downgrade, oversize and a host wit
   }));
 });
 
-/** build/sdk.wasm with vsdk_signal_tick replaced by a trap. */
-function trappingImage(): Uint8Array {
+/** build/sdk.wasm with one export's body replaced by a trap. */
+function trappingImage(exported = "vsdk_signal_tick"): Uint8Array {
   const m = binaryen.readBinary(image);
   try {
     m.setFeatures(binaryen.Features.All);
-    const fn = binaryen.getExportInfo(m.getExport("vsdk_signal_tick")).value;
+    const fn = binaryen.getExportInfo(m.getExport(exported)).value;
     const info = binaryen.getFunctionInfo(m.getFunction(fn));
     m.removeFunction(fn);
     m.addFunction(fn, info.params, info.results, [], m.unreachable());
@@ -346,6 +346,18 @@ test("a trial image that traps is rolled back and the cloud sees rolled_back", a
   assert.deepEqual(writes, [], "nothing downloaded");
   assert.equal(d.image.exports.vsdk_ota_field(0), 0, "the updater is idle");
   assert.equal(d.ota.record.active, "factory");
+});
+
+test("a trial image that traps as it starts (in init) is rolled back and the device carries on", async () => {
+  const sn = "SN-OTAD-TRAPINIT";
+  const { d } = await device(sn);
+  const id = await release(makePackage("6.1.0", { wasm: trappingImage("vsdk_device_init") }), [sn]);
+  const rolled = await cloudState(sn, id, "rolled_back");
+  assert.equal(rolled.code, E_STATE);
+  assert.equal(d.ota.record.active, "factory");
+  // The built-in image runs again, initialised and registered: a signed request works.
+  assert.equal(d.isRegistered(), 1);
+  assert.equal(typeof await d.ticket(), "string");
 });
 
 test("a trial image that never confirms is rolled back after the health timeout", async () => {
