@@ -526,7 +526,9 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
     if (headPresent(jb)) {
       const ts = slotTs(jb, jb.head);
       if (tsAhead(jb.playTs, ts) > (jb.frameTs >> 1)) return talkspurtStart(jb, now, ts, out);
-      if (excess < -GROW_BELOW_MS) {
+      // Below target, the delay grows at the next missing packet (waited for, so it is saved)
+      // rather than by a frame inserted now; only more than a frame below is a frame inserted.
+      if (excess < -GROW_BELOW_MS - (holdTarget ? jb.ptimeMs : 0)) {
         jb.inserted++;
         return conceal(jb, out);
       }
@@ -565,8 +567,9 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
   // The due packet is missing but a later one is here: it is lost, or just late (jitter reorders
   // neighbours). Wait for it once, one tick, while that stays within a frame of the target: if it
   // comes, it is saved for one frame more of delay; if not, it is skipped next tick and the
-  // packet behind it plays at its own time, so the wait cost nothing.
-  if (excess < WAIT_MAX_MS && jb.waitedSeq != <i32>jb.nextSeq && holdTarget && waitPays(jb)) {
+  // packet behind it plays at its own time, so the wait cost nothing. Only where waiting pays,
+  // or where the delay is to grow anyway (below target).
+  if (excess < WAIT_MAX_MS && jb.waitedSeq != <i32>jb.nextSeq && holdTarget && (waitPays(jb) || excess < -GROW_BELOW_MS)) {
     jb.waitedSeq = <i32>jb.nextSeq;
     return concealFromNext(jb, out);
   }
