@@ -49,17 +49,32 @@ const ULAW_BASE: usize = memory.data<u8>([
 }
 
 // A-law: segments 0 and 1 share the same step, so the 12-bit magnitude (in steps of two) below
-// 32 is the code itself; above it the leading one gives the segment.
+// 32 is the interval itself; above it the leading one gives the segment. In the manner of µ-law:
+//   zeros = clz(magnitude | 16), 21..27: the bit 16 makes every magnitude below 32 count as
+//   segment 1, whose interval is the magnitude's low five bits, which is what both segments
+//   below 32 need;
+//   (magnitude << zeros) >>> 27 is the leading one and the four step bits (or, below 32, the
+//   magnitude itself);
+//   the interval is 432 - (zeros << 4) plus that; 0x80 is added for a positive sample and the
+//   even bits are toggled on the line (^ 0x55). The part that depends on zeros and the sign is
+//   one byte of ALAW_BASE, at zeros (+ 32 when negative).
+const ALAW_BASE: usize = memory.data<u8>([
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,   // zeros 0..20 never occur
+  224, 208, 192, 176, 160, 144, 128,                              // positive samples, zeros 21..27
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  96, 80, 64, 48, 32, 16, 0,                                      // negative samples, zeros + 32
+]);
+
+// The A-law code of one sample, in the low byte.
+@inline function alawCode(sample: i32): i32 {
+  const sign = sample >> 31;                           // -1 for negative samples, else 0
+  const magnitude = (sample ^ sign) >> 4;              // one's complement, 0..2047
+  const zeros = <i32>clz(magnitude | 16);              // 21..27
+  return (<i32>load<u8>(<usize>(zeros - (sign << 5)), ALAW_BASE) + ((magnitude << zeros) >>> 27)) ^ 0x55;
+}
+
 @inline export function linearToAlaw(sample: i32): u8 {
-  const negative = sample >> 31;
-  const magnitude = (sample ^ negative) >> 4;          // 0..2047
-  let interval = magnitude;
-  if (magnitude >= 32) {
-    const top = 31 - <i32>clz(magnitude);              // 5..10
-    interval = ((top - 3) << 4) | ((magnitude >> (top - 4)) & 15);
-  }
-  // Sign bit 1 for positive samples; even bits toggled on the line.
-  return <u8>((interval | (~negative & 0x80)) ^ 0x55);
+  return <u8>alawCode(sample);
 }
 
 // --- decoding -------------------------------------------------------------------------------
@@ -120,13 +135,19 @@ export function g711Encode(law: i32, pcm: usize, n: i32, out: usize): void {
     } while (p < end);
     for (let i = n & ~3; i < n; i++) store<u8>(out + <usize>i, ulawCode(<i32>load<i16>(pcm + (<usize>i << 1))));
   } else {
-    // Two samples a step: one 32-bit load, one 16-bit store.
-    const pairs = n >> 1;
-    for (let i = 0; i < pairs; i++) {
-      const two = load<u32>(pcm + (<usize>i << 2));
-      store<u16>(out + (<usize>i << 1), <u16>(<u32>linearToAlaw(<i32>(<i16>two)) | (<u32>linearToAlaw(<i32>two >> 16) << 8)));
-    }
-    if (n & 1) store<u8>(out + <usize>(n - 1), linearToAlaw(<i32>load<i16>(pcm + (<usize>(n - 1) << 1))));
+    // The same four-a-step loop for A-law.
+    const end = pcm + (<usize>(n >> 2) << 3);
+    let p = pcm;
+    let o = out;
+    if (p < end) do {
+      store<u8>(o, alawCode(<i32>load<i16>(p)));
+      store<u8>(o, alawCode(<i32>load<i16>(p, 2)), 1);
+      store<u8>(o, alawCode(<i32>load<i16>(p, 4)), 2);
+      store<u8>(o, alawCode(<i32>load<i16>(p, 6)), 3);
+      p += 8;
+      o += 4;
+    } while (p < end);
+    for (let i = n & ~3; i < n; i++) store<u8>(out + <usize>i, alawCode(<i32>load<i16>(pcm + (<usize>i << 1))));
   }
 }
 
