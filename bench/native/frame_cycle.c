@@ -11,8 +11,10 @@ enum { PCM_IN = 0, PACKET = VSDK_FRAME_PACKET_OFFSET, JB_OUT = 512, PCM_OUT = 10
 static int32_t io;
 static int failed, media_session;
 static uint32_t lose_every;
+static int32_t law; /* the media session's codec: 0 PCMU, 1 PCMA */
 
 void vsdk_frame_set_loss(uint32_t every) { lose_every = every; }
+void vsdk_frame_set_alaw(int alaw) { law = alaw ? 1 : 0; }
 
 static int32_t x(const char *name, int argc, const int32_t *argv) {
   int32_t r = 0;
@@ -36,7 +38,7 @@ int vsdk_frame_call_setup_with(int primitives) {
   media_session = 0;
   if (!primitives) {
     int32_t r = 0;
-    int rc = vsdk_call_export("vsdk_media_start", 6, (int32_t[]){ 0, -1, 8000, 20, 0x1234, 0 }, &r);
+    int rc = vsdk_call_export("vsdk_media_start", 6, (int32_t[]){ law, -1, 8000, 20, 0x1234, 0 }, &r);
     if (rc == VSDK_OK && r == 0) { media_session = 1; return 0; }
     if (rc != VSDK_E_UNSUPPORTED) return rc < 0 ? rc : r;
   }

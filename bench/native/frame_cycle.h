@@ -26,5 +26,7 @@ int32_t vsdk_frame_cycle(uint32_t n, const int16_t *pcm, int16_t *out);
 /* Media session only: the packet of every `every`-th frame is lost (not received), so the
  * jitter buffer's loss handling and the concealment run too; 0 (the default) loses none. */
 void vsdk_frame_set_loss(uint32_t every);
+/* Media session only: A-law (PCMA) instead of µ-law (PCMU); set before setup. */
+void vsdk_frame_set_alaw(int alaw);
 
 #endif

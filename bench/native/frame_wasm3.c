@@ -1,8 +1,9 @@
 /* The full-duplex G.711 20 ms cycle on wasm3, through the C runtime, for callgrind:
- *   frame_wasm3 IMAGE FRAMES [--eager] [--primitives]
+ *   frame_wasm3 IMAGE FRAMES [--eager] [--primitives] [--alaw]
  * Each frame: encode 160 samples of µ-law into an RTP packet, then take that packet as the
  * peer's (parse, jitter buffer, decode, concealment) and play it: through the image's media
- * session, or with --primitives through its codec, RTP and jitter exports one by one
+ * session (µ-law, or A-law with --alaw), or with --primitives through its codec, RTP and jitter
+ * exports one by one
  * (frame_cycle.c). The instructions of
  * image_cycle() are the device's work per frame (the test signal and the checksums are the
  * driver's); bench/wasm3.ts subtracts a short run from a long one so that start-up cancels.
@@ -74,7 +75,7 @@ __attribute__((noinline)) void run_frames(uint32_t first, uint32_t count) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 3) { fprintf(stderr, "usage: frame_wasm3 IMAGE FRAMES [--eager] [--primitives]\n"); return 2; }
+  if (argc < 3) { fprintf(stderr, "usage: frame_wasm3 IMAGE FRAMES [--eager] [--primitives] [--alaw]\n"); return 2; }
   uint32_t len;
   uint8_t *image = vsdk_read_file(argv[1], VSDK_IMAGE_MAX_BYTES, &len);
   if (!image) { fprintf(stderr, "cannot read %s\n", argv[1]); return 2; }
@@ -85,6 +86,7 @@ int main(int argc, char **argv) {
   for (int i = 3; i < argc; i++) {
     if (!strcmp(argv[i], "--eager")) config.compile_eagerly = 1;
     else if (!strcmp(argv[i], "--primitives")) primitives = 1;
+    else if (!strcmp(argv[i], "--alaw")) vsdk_frame_set_alaw(1);
   }
   start_and_first_frame(&config, image, len);
   run_frames(1, frames);
