@@ -357,7 +357,7 @@ const WAIT_SAVED_WEIGHT_Q8: i32 = 192;
 
 // The chance (Q8) that no free moment comes before an excess would be dropped anyway
 // (SHRINK_SUSTAIN_TICKS), about exp(-expected free moments), taken as 1 / (1 + x + x^2 / 2).
-function noFreeMomentChance(jb: JitterBuffer): i32 {
+@inline function noFreeMomentChance(jb: JitterBuffer): i32 {
   const x = (jb.freeRate * SHRINK_SUSTAIN_TICKS) >> 8;   // expected free moments, Q8
   return (256 * 256) / (256 + x + ((x * x) >> 9));
 }
@@ -373,7 +373,7 @@ function noFreeMomentChance(jb: JitterBuffer): i32 {
 //   tail, scaled by the same chance.
 // (Both measured on seeds 1-3 and checked on 4-20: docs/jitter-buffer.md.)
 const TAIL_MS_PER_COST: i32 = 8;
-function lateCostNow(jb: JitterBuffer): i32 {
+@inline function lateCostNow(jb: JitterBuffer): i32 {
   const noFree = noFreeMomentChance(jb);
   const spread = delayWindowLateCost(jb.window, LATE_COST_MS_PER_PCT, LATE_COST_SPREAD_DIVISOR);
   return ((spread * (128 + (noFree >> 1))) >> 8) + ((delayWindowTailMs(jb.window) * noFree) >> 8) / TAIL_MS_PER_COST;

@@ -151,7 +151,7 @@ export function delayWindowAdd(w: DelayWindow, delayMs: i32): void {
 export function delayWindowCount(w: DelayWindow): i32 { return w.count; }
 
 // How far the worst delays reach above the tracked quantile, in ms.
-export function delayWindowTailMs(w: DelayWindow): i32 { return (w.topBin - w.qBin) * BIN_MS; }
+@inline export function delayWindowTailMs(w: DelayWindow): i32 { return (w.topBin - w.qBin) * BIN_MS; }
 
 // The tracked high quantile of the delays (the middle of its bin), in ms.
 export function delayWindowQuantileMs(w: DelayWindow): i32 { return w.baseMs + w.qBin * BIN_MS + (BIN_MS >> 1); }
@@ -199,7 +199,7 @@ export function delayWindowLateCounts(w: DelayWindow, delayMs: i32, stepMs: i32)
 // How much lateness weighs against delay, in ms of delay per percent of packets late. It grows
 // with the spread of the delays (the tracked quantile above the median): where jitter is wide,
 // each step down saves more delay but also loses more packets, so the trade-off must be firmer.
-export function delayWindowLateCost(w: DelayWindow, base: i32, spreadDivisor: i32): i32 {
+@inline export function delayWindowLateCost(w: DelayWindow, base: i32, spreadDivisor: i32): i32 {
   return base + ((w.qBin - w.medBin) * BIN_MS) / spreadDivisor;
 }
 
@@ -208,7 +208,7 @@ export function delayWindowLateCost(w: DelayWindow, base: i32, spreadDivisor: i3
 // later than it by a frame or more. A packet in between is waited for (the buffer waits a frame
 // for a missing packet) and saved, at the price of a raised delay until the next free moment to
 // come back down, or of a packet dropped for it: it counts as `weight256`/256 of a late packet.
-export function delayWindowCost(w: DelayWindow, delayMs: i32, lateCostMsPerPct: i32, late: i32, lateAfterGrace: i32, weight256: i32): i64 {
+@inline export function delayWindowCost(w: DelayWindow, delayMs: i32, lateCostMsPerPct: i32, late: i32, lateAfterGrace: i32, weight256: i32): i64 {
   const late256 = <i64>lateAfterGrace * 256 + <i64>(late - lateAfterGrace) * <i64>weight256;
   return <i64>(delayMs - w.baseMs) * <i64>(w.count * 256) + <i64>(lateCostMsPerPct * 100) * late256;
 }
