@@ -1,7 +1,8 @@
 // Ours against libspeexdsp over many seeds and trace lengths, for tuning and for reporting the
 // bar (fewer late packets at no more mean delay) on seeds the tuning never saw:
 //   npx tsx tools/traces/compare.ts [--seeds 1-7] [--packets 3000,6000] [--kinds a,b] [--image PATH] [--rows]
-// speex's outcomes do not change between runs, so they are cached in build/tools/speex-cache/.
+// speex's results depend only on the trace, so they are cached in build/tools/speex-cache/.
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseTraceCsv } from "../../host-node/jitter-trace.js";
@@ -39,7 +40,8 @@ for (const packets of lengths) {
       const trace = parseTraceCsv(csv);
       const { t0, ticks } = schedule(trace);
       const ours = score(trace, t0, ticks, runOurs(ticks, { image: Image.load({}, imagePath) }));
-      const cacheFile = join(cacheDir, `${kind}-${seed}-${packets}.json`);
+      // keyed by the trace's content, so a changed generator never reuses stale results
+      const cacheFile = join(cacheDir, `${kind}-${seed}-${packets}-${createHash("sha256").update(csv).digest("hex").slice(0, 16)}.json`);
       let speex: JitterSimResult;
       if (existsSync(cacheFile)) speex = JSON.parse(readFileSync(cacheFile, "utf8"));
       else {
