@@ -15,9 +15,8 @@ import { Device } from "../host-node/device.js";
 import { KvFiles } from "../host-node/imports/kv.js";
 import { SlotStore } from "../host-node/ota/slots.js";
 import { repoRoot } from "../host-node/paths.js";
-import { pack } from "../ota/package.js";
-import { keyId, loadPrivateKey, signBytes } from "../ota/sign.js";
-import { packVersion } from "../ota/version.js";
+import { signedPackage } from "../ota/release-maker.js";
+import { loadPrivateKey } from "../ota/sign.js";
 import { paddedImage } from "../tools/ota/variants.js";
 import { PosixDevice, DEVICE_BINARY } from "../tests/c/posix-device.js";
 
@@ -70,14 +69,7 @@ export const otaUpdate: BenchPart = {
     process.env.VSDK_LOG ??= "silent";
     const privateKey = loadPrivateKey(readFileSync(DEV_KEY, "utf8"));
     const image = paddedImage(new Uint8Array(readFileSync(join(repoRoot, "build/sdk.wasm"))), IMAGE_BYTES);
-    const abiOf = (wasm: Uint8Array) => {
-      const vsdk: Record<string, () => number> = {};
-      const module = new WebAssembly.Module(Uint8Array.from(wasm));
-      for (const i of WebAssembly.Module.imports(module)) vsdk[i.name] = () => 0;
-      return (new WebAssembly.Instance(module, { vsdk }).exports.vsdk_abi_version as () => number)() >>> 0;
-    };
-    const makePackage = (version: string) => pack({ image, abiVersion: abiOf(image), imageVersion: packVersion(version), minRuntimeVersion: 0,
-      keyId: keyId(privateKey), sign: (m) => signBytes(privateKey, m) });
+    const makePackage = (version: string) => signedPackage(image, version, privateKey);
     const dir = mkdtempSync(join(tmpdir(), "vsdk-bench-ota-"));
     const sys = await startLocalSystem({ cloud: { dataDir: join(dir, "cloud"), releasePublicKey: null } });
     const bytes = trackBytes(sys);

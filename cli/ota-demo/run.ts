@@ -11,9 +11,9 @@ import { call, type Reply } from "../../cloud/ota/cli.js";
 import { Device } from "../../host-node/device.js";
 import { OK } from "../../host-node/errors.js";
 import { repoRoot } from "../../host-node/paths.js";
-import { pack } from "../../ota/package.js";
-import { generateKeyPair, keyId, loadPrivateKey, signBytes } from "../../ota/sign.js";
-import { packVersion, unpackVersion } from "../../ota/version.js";
+import { signedPackage } from "../../ota/release-maker.js";
+import { generateKeyPair, loadPrivateKey } from "../../ota/sign.js";
+import { unpackVersion } from "../../ota/version.js";
 import { trappingImage } from "../../tools/ota/variants.js";
 
 export interface OtaDemoStep { t_ms: number; who: "cloud" | "device" | "host"; what: string }
@@ -39,9 +39,7 @@ export async function runOtaDemo(sys: LocalSystem, o: { dir: string; sn?: string
   const keys = generateKeyPair();
   const priv = loadPrivateKey(keys.privatePem);
   const image = new Uint8Array(readFileSync(join(repoRoot, "build/sdk.wasm")));
-  const abi = imageAbi(image);
-  const makePackage = (wasm: Uint8Array, version: string) =>
-    pack({ image: wasm, abiVersion: abi, imageVersion: packVersion(version), minRuntimeVersion: 0, keyId: keyId(priv), sign: (m) => signBytes(priv, m) });
+  const makePackage = (wasm: Uint8Array, version: string) => signedPackage(wasm, version, priv);
 
   const admin = async (method: string, path: string, body?: Buffer, type?: string): Promise<any> => {
     const r: Reply = await call(new URL(path, sys.cloud.url), method, sys.cloud.config.adminToken, sys.ca, body, type);
@@ -101,12 +99,4 @@ function describe(version: number): string {
 
 function must(code: number, what: string): void {
   if (code !== OK) throw new Error(`${what} failed with ${code}`);
-}
-
-/** The image's own ABI version, from its export, instantiated with inert imports. */
-function imageAbi(image: Uint8Array): number {
-  const module = new WebAssembly.Module(Uint8Array.from(image));
-  const vsdk: Record<string, () => number> = {};
-  for (const i of WebAssembly.Module.imports(module)) vsdk[i.name] = () => 0;
-  return (new WebAssembly.Instance(module, { vsdk }).exports.vsdk_abi_version as () => number)() >>> 0;
 }

@@ -10,14 +10,13 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Agent } from "node:https";
-import binaryen from "binaryen";
 import { startLocalSystem, type LocalSystem } from "../../cloud/local-system.js";
 import { repoRoot } from "../../host-node/paths.js";
-import { pack, HEADER_BYTES } from "../../ota/package.js";
-import { keyId, loadPrivateKey, signBytes } from "../../ota/sign.js";
+import { signedPackage } from "../../ota/release-maker.js";
+import { loadPrivateKey } from "../../ota/sign.js";
 import { packVersion } from "../../ota/version.js";
-import { send } from "../node/helpers/device-client.js";
+import { OtaBackOffice } from "../node/helpers/ota-back-office.js";
+import { trappingImage as trappingVariant } from "../../tools/ota/variants.js";
 import { PosixDevice } from "./posix-device.js";
 
 const OK = 0, E_AUTH = -1012, E_STATE = -1006, POWER_CUT_EXIT = 86;
@@ -26,72 +25,28 @@ const privateKey = loadPrivateKey(readFileSync(keyFile, "utf8"));
 const image = new Uint8Array(readFileSync(join(repoRoot, "build/sdk.wasm")));
 let sys: LocalSystem;
 let dir: string;
-let agent: Agent;
+let office: OtaBackOffice;
 const devices: PosixDevice[] = [];
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "vsdk-posix-ota-"));
   sys = await startLocalSystem({ cloud: { dataDir: join(dir, "cloud"), releasePublicKey: null }, emulator: { ringTimeoutMs: 4000 } });
-  agent = new Agent({ keepAlive: true, ca: sys.ca });
+  office = new OtaBackOffice(sys);
 });
 after(async () => {
   for (const d of devices) await d.stop();
-  agent.destroy();
   await sys.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
-function imageAbi(wasm: Uint8Array): number {
-  const module = new WebAssembly.Module(wasm);
-  const vsdk: Record<string, () => number> = {};
-  for (const i of WebAssembly.Module.imports(module)) vsdk[i.name] = () => 0;
-  return (new WebAssembly.Instance(module, { vsdk }).exports.vsdk_abi_version as () => number)();
-}
-
 function makePackage(version: string, o: { wasm?: Uint8Array; badSignature?: boolean } = {}): Uint8Array {
-  const wasm = o.wasm ?? image;
-  const pkg = pack({ image: wasm, abiVersion: imageAbi(wasm), imageVersion: packVersion(version), minRuntimeVersion: 0,
-    keyId: keyId(privateKey), sign: (m) => signBytes(privateKey, m) });
-  if (o.badSignature) {
-    const manifestLength = pkg[64] | (pkg[65] << 8), signatureLength = pkg[66] | (pkg[67] << 8);
-    pkg[HEADER_BYTES + manifestLength + signatureLength - 1] ^= 0x01;
-  }
-  return pkg;
+  return signedPackage(o.wasm ?? image, version, privateKey, { badSignature: o.badSignature });
 }
 
-async function admin(method: string, path: string, body: Buffer, type = "application/json") {
-  const a = await send(agent, sys.cloud.url, method, path, { authorization: `Bearer ${sys.cloud.config.adminToken}`,
-    "content-type": type, "content-length": body.length }, body);
-  assert.ok(a.status === 200 || a.status === 201, `${method} ${path}: ${a.status} ${a.text}`);
-  return a.json;
-}
-
-async function release(pkg: Uint8Array, sns: string[]): Promise<string> {
-  const published = await admin("POST", "/admin/v1/releases", Buffer.from(pkg), "application/octet-stream");
-  const id = published.release.id as string;
-  await admin("POST", `/admin/v1/releases/${id}/rollout`, Buffer.from(JSON.stringify({ devices: sns })));
-  return id;
-}
-
-interface Update { release_id: string; state: string; code: number; bytes: number; image_version: string }
-async function cloudView(sn: string): Promise<{ current: Update | null; history: Update[] }> {
-  const a = await send(agent, sys.cloud.url, "GET", `/admin/v1/devices/${sn}/update`, { authorization: `Bearer ${sys.cloud.config.adminToken}` }, Buffer.alloc(0));
-  assert.equal(a.status, 200, a.text);
-  return a.json;
-}
-
-async function cloudState(sn: string, id: string, state: string, timeoutMs = 60000): Promise<Update> {
-  const deadline = Date.now() + timeoutMs;
-  let last: Update | null = null;
-  while (Date.now() < deadline) {
-    last = (await cloudView(sn)).current;
-    if (last && last.release_id === id && last.state === state) return last;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${sn}: cloud has ${JSON.stringify(last)}, not ${state} for ${id}, after ${timeoutMs} ms`);
-}
-
-const statesOf = async (sn: string, id: string) => (await cloudView(sn)).history.filter((u) => u.release_id === id).map((u) => u.state);
+const release = (pkg: Uint8Array, sns: string[]) => office.release(pkg, sns);
+const cloudView = (sn: string) => office.view(sn);
+const cloudState = (sn: string, id: string, state: string, timeoutMs = 60000) => office.waitState(sn, id, state, timeoutMs);
+const statesOf = (sn: string, id: string) => office.statesOf(sn, id);
 
 // PosixDevice (tests/c/posix-device.ts) has no verb for these yet: its command line and its
 // process are reached directly.
@@ -183,19 +138,7 @@ test("posix device: a bad signature is refused with E_AUTH and nothing switches"
   assert.ok(!d.events.some((e) => e.kind === 10), "no switch");
 });
 
-/** build/sdk.wasm with vsdk_signal_tick replaced by a trap. */
-function trappingImage(): Uint8Array {
-  const m = binaryen.readBinary(image);
-  try {
-    m.setFeatures(binaryen.Features.All);
-    const fn = binaryen.getExportInfo(m.getExport("vsdk_signal_tick")).value;
-    const info = binaryen.getFunctionInfo(m.getFunction(fn));
-    m.removeFunction(fn);
-    m.addFunction(fn, info.params, info.results, [], m.unreachable());
-    assert.ok(m.validate(), "the variant validates");
-    return m.emitBinary();
-  } finally { m.dispose(); }
-}
+const trappingImage = () => trappingVariant(image);
 
 test("posix device: a trial image that traps is rolled back by the C runtime and reported rolled_back", async () => {
   const sn = "SN-PXOTA-TRAP";

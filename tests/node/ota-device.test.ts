@@ -4,7 +4,7 @@
 // (host-node/ota/). What the cloud records for each device (its per-release state and history)
 // is what the device reported, so each case reads the outcome from the cloud.
 //
-// The failing images are variants of build/sdk.wasm made here with binaryen, so the path that
+// The failing images are variants of build/sdk.wasm (tools/ota/variants.ts, binaryen), so the path that
 // fails is the real one: one whose vsdk_signal_tick traps (the first tick after the switch), one
 // whose ota_confirm import is renamed so the host answers E_UNSUPPORTED and it never confirms.
 process.env.VSDK_LOG ??= "silent";
@@ -15,46 +15,37 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import binaryen from "binaryen";
 import { startLocalSystem, type LocalSystem } from "../../cloud/local-system.js";
 import { Device, type DeviceEvent } from "../../host-node/device.js";
 import { repoRoot } from "../../host-node/paths.js";
 import { E_AGAIN, E_AUTH, E_MALFORMED, E_NOSPACE, E_STATE, E_STORAGE_CORRUPT, E_TIMEOUT, E_TRUNCATED, E_UNSUPPORTED, OK } from "../../host-node/errors.js";
 import type { OtaHostOptions } from "../../host-node/ota/host.js";
 import { SlotStore } from "../../host-node/ota/slots.js";
-import { pack, HEADER_BYTES } from "../../ota/package.js";
-import { generateKeyPair, keyId, loadPrivateKey, signBytes, type KeyPairPem } from "../../ota/sign.js";
+import { signedPackage } from "../../ota/release-maker.js";
+import { generateKeyPair, loadPrivateKey, type KeyPairPem } from "../../ota/sign.js";
 import { packVersion } from "../../ota/version.js";
-import { send } from "./helpers/device-client.js";
+import { OtaBackOffice } from "./helpers/ota-back-office.js";
+import { trappingImage as trappingVariant, unconfirmingImage as unconfirmingVariant } from "../../tools/ota/variants.js";
 import { authoriseUser } from "./helpers/authorise.js";
-import { Agent } from "node:https";
 
 const TALKING = 5, ENDED = 7;
 let sys: LocalSystem;
 let dir: string;
-let agent: Agent;
+let office: OtaBackOffice;
 const devices: Device[] = [];
 const keys = generateKeyPair();
 const otherKeys = generateKeyPair();
 const image = new Uint8Array(readFileSync(join(repoRoot, "build/sdk.wasm")));
-/** The image's own ABI version, read by instantiating it with inert imports. */
-function imageAbi(): number {
-  const module = new WebAssembly.Module(image);
-  const vsdk: Record<string, () => number> = {};
-  for (const i of WebAssembly.Module.imports(module)) vsdk[i.name] = () => 0;
-  return (new WebAssembly.Instance(module, { vsdk }).exports.vsdk_abi_version as () => number)();
-}
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "vsdk-ota-device-"));
   // No release key in the cloud: it stores any well-formed package, so the devices are the
   // ones that must refuse the forged ones.
   sys = await startLocalSystem({ cloud: { dataDir: join(dir, "cloud"), releasePublicKey: null }, emulator: { ringTimeoutMs: 4000 } });
-  agent = new Agent({ keepAlive: true, ca: sys.ca });
+  office = new OtaBackOffice(sys);
 });
 after(async () => {
   for (const d of devices) d.stop();
-  agent.destroy();
   await sys.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -62,55 +53,13 @@ after(async () => {
 interface PackOptions { wasm?: Uint8Array; keys?: KeyPairPem; abi?: number; badSignature?: boolean }
 
 function makePackage(version: string, o: PackOptions = {}): Uint8Array {
-  const priv = loadPrivateKey((o.keys ?? keys).privatePem);
-  const pkg = pack({ image: o.wasm ?? image, abiVersion: o.abi ?? imageAbi(), imageVersion: packVersion(version), minRuntimeVersion: 0,
-    keyId: keyId(priv), sign: (m) => signBytes(priv, m) });
-  if (o.badSignature) {
-    // The last byte of the DER signature: still well-formed, no longer the signer's.
-    const manifestLength = pkg[64] | (pkg[65] << 8), signatureLength = pkg[66] | (pkg[67] << 8);
-    pkg[HEADER_BYTES + manifestLength + signatureLength - 1] ^= 0x01;
-  }
-  return pkg;
+  return signedPackage(o.wasm ?? image, version, loadPrivateKey((o.keys ?? keys).privatePem), { abi: o.abi, badSignature: o.badSignature });
 }
 
-async function admin(method: string, path: string, body: Buffer, type = "application/json") {
-  const a = await send(agent, sys.cloud.url, method, path, { authorization: `Bearer ${sys.cloud.config.adminToken}`,
-    "content-type": type, "content-length": body.length }, body);
-  assert.ok(a.status === 200 || a.status === 201, `${method} ${path}: ${a.status} ${a.text}`);
-  return a.json;
-}
-
-/** Publishes a package and rolls it out to the given devices; returns the release id. */
-async function release(pkg: Uint8Array, sns: string[]): Promise<string> {
-  const published = await admin("POST", "/admin/v1/releases", Buffer.from(pkg), "application/octet-stream");
-  const id = published.release.id as string;
-  await admin("POST", `/admin/v1/releases/${id}/rollout`, Buffer.from(JSON.stringify({ devices: sns })));
-  return id;
-}
-
-interface Update { release_id: string; state: string; code: number; bytes: number; image_version: string }
-async function cloudView(sn: string): Promise<{ current: Update | null; history: Update[] }> {
-  const a = await send(agent, sys.cloud.url, "GET", `/admin/v1/devices/${sn}/update`, { authorization: `Bearer ${sys.cloud.config.adminToken}` }, Buffer.alloc(0));
-  assert.equal(a.status, 200, a.text);
-  return a.json;
-}
-
-/** Waits until the cloud records `state` for the device and release. */
-async function cloudState(sn: string, id: string, state: string, timeoutMs = 30000): Promise<Update> {
-  const deadline = Date.now() + timeoutMs;
-  let last: Update | null = null;
-  while (Date.now() < deadline) {
-    last = (await cloudView(sn)).current;
-    if (last && last.release_id === id && last.state === state) return last;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${sn}: cloud has ${JSON.stringify(last)}, not ${state} for ${id}, after ${timeoutMs} ms`);
-}
-
-async function statesOf(sn: string, id: string): Promise<string[]> {
-  // The history is in step order, one step per change of state or code.
-  return (await cloudView(sn)).history.filter((u) => u.release_id === id).map((u) => u.state);
-}
+const release = (pkg: Uint8Array, sns: string[]) => office.release(pkg, sns);
+const cloudView = (sn: string) => office.view(sn);
+const cloudState = (sn: string, id: string, state: string, timeoutMs?: number) => office.waitState(sn, id, state, timeoutMs);
+const statesOf = (sn: string, id: string) => office.statesOf(sn, id);
 
 async function waitFor(what: string, ok: () => boolean, timeoutMs = 20000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -301,29 +250,8 @@ test("bad signature, wrong key, ABI mismatch, downgrade, oversize and a host wit
   }));
 });
 
-/** build/sdk.wasm with one export's body replaced by a trap. */
-function trappingImage(exported = "vsdk_signal_tick"): Uint8Array {
-  const m = binaryen.readBinary(image);
-  try {
-    m.setFeatures(binaryen.Features.All);
-    const fn = binaryen.getExportInfo(m.getExport(exported)).value;
-    const info = binaryen.getFunctionInfo(m.getFunction(fn));
-    m.removeFunction(fn);
-    m.addFunction(fn, info.params, info.results, [], m.unreachable());
-    assert.ok(m.validate(), "the variant validates");
-    return m.emitBinary();
-  } finally { m.dispose(); }
-}
-
-/** build/sdk.wasm whose ota_confirm import is named ota_confirX, which no host provides. */
-function unconfirmingImage(): Uint8Array {
-  const out = Buffer.from(image);
-  const name = Buffer.from("\x0bota_confirm", "latin1");
-  const at = out.indexOf(name);
-  assert.ok(at > 0 && out.indexOf(name, at + 1) < 0, "one ota_confirm import");
-  out[at + name.length - 1] = 0x58; // "X"
-  return new Uint8Array(out);
-}
+const trappingImage = (exported?: string) => trappingVariant(image, exported);
+const unconfirmingImage = () => unconfirmingVariant(image);
 
 test("a trial image that traps is rolled back and the cloud sees rolled_back", async () => {
   const sn = "SN-OTAD-TRAP";

@@ -3,12 +3,13 @@
 // that fails (or succeeds) is the real one, not a toy image's.
 import binaryen from "binaryen";
 
-/** The image with vsdk_signal_tick replaced by `unreachable`: it boots, then traps on its first tick. */
-export function trappingImage(image: Uint8Array): Uint8Array {
+/** The image with one export's body replaced by `unreachable`; by default vsdk_signal_tick, so it
+ * boots, then traps on its first tick. */
+export function trappingImage(image: Uint8Array, exported = "vsdk_signal_tick"): Uint8Array {
   const m = binaryen.readBinary(image);
   try {
     m.setFeatures(binaryen.Features.All);
-    const fn = binaryen.getExportInfo(m.getExport("vsdk_signal_tick")).value;
+    const fn = binaryen.getExportInfo(m.getExport(exported)).value;
     const info = binaryen.getFunctionInfo(m.getFunction(fn));
     m.removeFunction(fn);
     m.addFunction(fn, info.params, info.results, [], m.unreachable());
