@@ -362,21 +362,34 @@ const WAIT_SAVED_WEIGHT_Q8: i32 = 192;
   return (256 * 256) / (256 + x + ((x * x) >> 9));
 }
 
-// How much a percent of packets late weighs, in ms of delay: from the spread of the delays
-// (delay_window.ts), with two corrections for what the buffer can do before it matters:
-// - Free moments (a loss, a talkspurt gap) take the delay down at no cost. Where they come
-//   often, a frame too low costs less: a packet missing there is waited for, and the frame this
-//   adds is given back at the next free moment. Scaled by 1/2 .. 1 with the chance none comes.
-// - A long tail (stalls, spikes: the worst delays far above the tracked quantile) is lost in
-//   bursts, and each frame of delay saves a packet of every burst; with no free moment to
-//   follow a burst, that is worth provisioning for: 1 ms per percent per TAIL_MS_PER_COST ms of
-//   tail, scaled by the same chance.
-// (Both measured on seeds 1-3 and checked on 4-20: docs/jitter-buffer.md.)
+// How much a percent of packets late weighs, in quarter ms of delay (Q2: the blend below halves
+// odd values). The mean of two exchange rates between delay and lateness:
+// - Ours, from the spread of the delays (delay_window.ts), with two corrections for what the
+//   buffer can do before it matters:
+//   - Free moments (a loss, a talkspurt gap) take the delay down at no cost. Where they come
+//     often, a frame too low costs less: a packet missing there is waited for, and the frame this
+//     adds is given back at the next free moment. Scaled by 1/2 .. 1 with the chance none comes.
+//   - A long tail (stalls, spikes: the worst delays far above the tracked quantile) is lost in
+//     bursts, and each frame of delay saves a packet of every burst; with no free moment to
+//     follow a burst, that is worth provisioning for: 1 ms per percent per TAIL_MS_PER_COST ms of
+//     tail, scaled by the same chance.
+// - libspeexdsp's, derived the way it derives its automatic trade-off (a late packet costs, in
+//   timestamp units, 1 + the spread of its 40 latest delays over 40, scaled from its window of
+//   1,000 packets to the packets counted): per percent of packets late that is 1.25 ms + a
+//   quarter of the tail above the ~96th percentile (ours: the 97th).
+// Ours alone lands where speex's delay/lateness exchange differs from it (more delay on
+// stationary jitter, less on stalls); speex's alone over-provisions for spikes and under-
+// provisions where free moments exist. The mean was measured better than either and than ours
+// alone on seeds never tuned on (docs/jitter-buffer.md); it was not tuned further.
 const TAIL_MS_PER_COST: i32 = 8;
+const SPEEX_BASE_Q2: i32 = 5;          // 1.25 ms per percent, in quarter ms
 @inline function lateCostNow(jb: JitterBuffer): i32 {
   const noFree = noFreeMomentChance(jb);
+  const tailMs = delayWindowTailMs(jb.window);
   const spread = delayWindowLateCost(jb.window, LATE_COST_MS_PER_PCT, LATE_COST_SPREAD_DIVISOR);
-  return ((spread * (128 + (noFree >> 1))) >> 8) + ((delayWindowTailMs(jb.window) * noFree) >> 8) / TAIL_MS_PER_COST;
+  const oursQ2 = (((spread * (128 + (noFree >> 1))) >> 8) + ((tailMs * noFree) >> 8) / TAIL_MS_PER_COST) << 2;
+  const speexQ2 = SPEEX_BASE_Q2 + tailMs;
+  return (oursQ2 + speexQ2) >> 1;
 }
 
 // The delay to aim for, among those reachable from `current` by whole frames (playout moves in
@@ -388,7 +401,7 @@ function bestDelay(jb: JitterBuffer, current: i32): i32 {
   if (delayWindowCount(w) < MIN_SAMPLES) return max(current, jb.ptimeMs);
   const lateCost = lateCostNow(jb);
   // Stepping down must beat the cost of a few more late packets; stepping up, a little delay.
-  const downMargin = <i64>(HYSTERESIS_PACKETS * lateCost * 100) << 8;
+  const downMargin = <i64>(HYSTERESIS_PACKETS * lateCost * 25) << 8;  // lateCost in quarter ms
   const upMargin = (<i64>HYSTERESIS_MS * <i64>delayWindowCount(w)) << 8;
   const weight = waitPays(jb) ? WAIT_SAVED_WEIGHT_Q8 : 256;
   const step = jb.ptimeMs;

@@ -204,11 +204,11 @@ export function delayWindowLateCounts(w: DelayWindow, delayMs: i32, stepMs: i32)
 }
 
 // The cost of playing at `delayMs`, times 256 times the sample count (to stay in integers):
-// delay + lateCost * percent late, where `late` samples are later than the delay and `lateAfterGrace`
-// later than it by a frame or more. A packet in between is waited for (the buffer waits a frame
+// delay + lateCost * percent late (lateCostQ2: quarter ms of delay per percent), where `late`
+// samples are later than the delay and `lateAfterGrace` later than it by a frame or more. A packet in between is waited for (the buffer waits a frame
 // for a missing packet) and saved, at the price of a raised delay until the next free moment to
 // come back down, or of a packet dropped for it: it counts as `weight256`/256 of a late packet.
-@inline export function delayWindowCost(w: DelayWindow, delayMs: i32, lateCostMsPerPct: i32, late: i32, lateAfterGrace: i32, weight256: i32): i64 {
+@inline export function delayWindowCost(w: DelayWindow, delayMs: i32, lateCostQ2: i32, late: i32, lateAfterGrace: i32, weight256: i32): i64 {
   const late256 = <i64>lateAfterGrace * 256 + <i64>(late - lateAfterGrace) * <i64>weight256;
-  return <i64>(delayMs - w.baseMs) * <i64>(w.count * 256) + <i64>(lateCostMsPerPct * 100) * late256;
+  return <i64>(delayMs - w.baseMs) * <i64>(w.count * 256) + <i64>(lateCostQ2 * 25) * late256;
 }
