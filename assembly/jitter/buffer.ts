@@ -88,7 +88,8 @@ const REBASE_TS: i32 = 1 << 29;        // keep timestamp differences far from i3
   playedMask: u32;    // bit k: packet nextSeq-1-k was played (tells duplicates from late ones)
   starvedTicks: u16;  // ticks starved in a row (saturates)
   behindTicks: u16;   // ticks since packets began to arrive behind the playout clock (0: they do not; saturates)
-  excessTicks: i32;
+  excessTicks: u16;   // ticks in a row a frame or more above the target (saturates)
+  aimAcc: i16;        // delay above the continuous target, summed over ticks (ms x ticks, clamped)
   farStreak: u16;
   farSeq: u16;
   waitedSeq: i32;     // the missing packet already waited for once (-1: none)
@@ -188,6 +189,7 @@ export function jitterRestart(jb: JitterBuffer): void {
   jb.playedMask = 0;
   jb.starvedTicks = 0;
   jb.excessTicks = 0;
+  jb.aimAcc = 0;
   jb.farStreak = 0;
   jb.waitedSeq = -1;
   jb.behindTicks = 0;
@@ -390,7 +392,7 @@ const SPEEX_BASE_Q2: i32 = 5;          // 1.25 ms per percent, in quarter ms
   const spread = delayWindowLateCost(jb.window, LATE_COST_MS_PER_PCT, LATE_COST_SPREAD_DIVISOR);
   const oursQ2 = (((spread * (128 + (noFree >> 1))) >> 8) + ((tailMs * noFree) >> 8) / TAIL_MS_PER_COST) << 2;
   const speexQ2 = SPEEX_BASE_Q2 + tailMs;
-  return (oursQ2 + speexQ2) >> 1;
+  return ((oursQ2 + speexQ2) * 9) >> 4;
 }
 
 // The delay to aim for, among those reachable from `current` by whole frames (playout moves in
@@ -399,6 +401,7 @@ const SPEEX_BASE_Q2: i32 = 5;          // 1.25 ms per percent, in quarter ms
 // more than the hysteresis. Until there are enough samples, a frame of margin.
 function bestDelay(jb: JitterBuffer, current: i32): i32 {
   const w = jb.window;
+  targetOffsetMs = 0;
   if (delayWindowCount(w) < MIN_SAMPLES) return max(current, jb.ptimeMs);
   const lateCost = lateCostNow(jb);
   // Stepping down must beat the cost of a few more late packets; stepping up, a little delay.
@@ -434,8 +437,20 @@ function bestDelay(jb: JitterBuffer, current: i32): i32 {
       delayWindowLateCounts(w, level, step);
     }
   }
+  // The cost between levels, a parabola through the level's and its neighbours' costs: its lowest
+  // point, where it lies below the level, is the continuous target (aimOf in jitterGet). Above the
+  // level it is not used: measured, time shared upwards raised both delay and late packets.
+  const below = delayWindowCost(w, level - step, lateCost, lateBelow, lateAt, weight);
+  const above = delayWindowCost(w, level + step, lateCost, lateAbove, lateAbove2, weight);
+  const curve = below + above - (cost << 1);
+  let offset: i64 = 0;
+  if (curve > 0) offset = ((below - above) * <i64>step) / (curve << 1);
+  const half = <i64>(step >> 1);
+  targetOffsetMs = <i32>(offset > 0 ? 0 : offset < -half ? -half : offset);
   return level;
 }
+// How far below the chosen level the cost is lowest (ms, 0 down to half a frame).
+let targetOffsetMs: i32 = 0;
 
 // The level nearest `level` among those reachable from `current` (current plus whole frames).
 @inline function onGridOf(current: i32, level: i32, frameMs: i32): i32 {
@@ -496,6 +511,24 @@ const SHRINK_SUSTAIN_TICKS: i32 = 25;  // a lower delay better for 0.5 s with no
 const WAIT_MAX_MS: i32 = 20;           // wait this far above target for a late packet, no further
 const PATH_CHANGE_MS: i32 = 200;       // packets behind the clock for this long: the path got longer
 
+// The continuous target lies between the chosen level and the one below; the delay realises it
+// by time shared between the two. The delay above it, summed over ticks, says which level to aim
+// for; the aim switches only once that sum passes AIM_SWITCH (ms x ticks), so moves are few. The
+// forced drop (SHRINK_SUSTAIN_TICKS) still follows the chosen level alone: the aim moves the delay
+// down only at free moments (a lost frame skipped instead of waited for), never by a dropped
+// packet, and back up at a missing packet waited for.
+const AIM_SWITCH: i32 = 2000;
+const AIM_LIMIT: i32 = 2 * AIM_SWITCH;
+@inline function aimOf(jb: JitterBuffer, current: i32, goal: i32): i32 {
+  const lower = goal - jb.ptimeMs;
+  const acc = min(AIM_LIMIT, max(-AIM_LIMIT, <i32>jb.aimAcc + current - goal - targetOffsetMs));
+  jb.aimAcc = <i16>acc;
+  if (targetOffsetMs == 0) return goal;
+  if (current == goal) return acc > AIM_SWITCH ? lower : goal;
+  if (current == lower) return acc < -AIM_SWITCH ? goal : lower;
+  return goal;
+}
+
 // One playout tick: what to play at `now`. Copies a payload to `out` (cap bytes, at least the
 // slot size) and returns (bytes << 8) | PLAY_*, or an error code with nothing changed.
 export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32 {
@@ -517,9 +550,9 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
   jb.freeRate -= jb.freeRate >> FREE_RATE_SHIFT;
   jb.freeTicks = <u8>((jb.freeTicks << 1) & 2);
   if (jb.behindTicks > 0 && jb.behindTicks < 0xffff) jb.behindTicks++;
-  let excess = current - goal;
-  jb.delayMs = excess + goal;
-  if (excess >= jb.ptimeMs) jb.excessTicks++; else jb.excessTicks = 0;
+  let excess = current - (holdTarget ? aimOf(jb, current, goal) : goal);
+  jb.delayMs = current;
+  if (current - goal >= jb.ptimeMs) { if (jb.excessTicks < 0xffff) jb.excessTicks++; } else jb.excessTicks = 0;
 
   for (;;) {
     // Packets behind the playout clock (it ran on while starved) are too late to play.
@@ -546,7 +579,7 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
         jb.inserted++;
         return conceal(jb, out);
       }
-      if (jb.excessTicks < SHRINK_SUSTAIN_TICKS) return playHead(jb, out);
+      if (<i32>jb.excessTicks < SHRINK_SUSTAIN_TICKS) return playHead(jb, out);
       // No silence or loss came along to shrink for free: let one packet go.
       jb.dropped++;
       jb.excessTicks = 0;
