@@ -16,6 +16,8 @@
 //   delay), and the late cost follows what the buffer can do: lower where free moments come
 //   often, higher for a long tail of delays where they do not; it is averaged with the exchange
 //   rate libspeexdsp derives from the same tail.
+// - Between frame levels the cost is taken as a parabola; where its lowest point lies below the
+//   chosen level, the delay shares its time between that level and the one below (aimOf).
 // - Packets that keep arriving behind the playout clock mean a longer path: the clock goes back.
 // - Silence between talkspurts shows as a timestamp jump with consecutive sequence numbers; the
 //   buffer plays silence there and starts the next talkspurt at the best delay for its packets,
@@ -384,6 +386,8 @@ const WAIT_SAVED_WEIGHT_Q8: i32 = 192;
 // speex's alone over-provisions for spikes and ignores free moments. The mean, untuned, lost
 // fewer packets than ours alone on every set of seeds not tuned on and met the bar on more
 // pairs on most (docs/jitter-buffer.md has the counts and the variants that did worse).
+// Scaled by 9/8 since the continuous target (aimOf): that target lowers the delay at free
+// moments, and the higher rate pays back the late packets it adds (tuned on seeds 1-3).
 const TAIL_MS_PER_COST: i32 = 8;
 const SPEEX_BASE_Q2: i32 = 5;          // 1.25 ms per percent, in quarter ms
 @inline function lateCostNow(jb: JitterBuffer): i32 {
