@@ -60,7 +60,9 @@ export const start: Command = {
     writeFileSync(join(outDir, "device-says.wav"), encodeWav(deviceMic, 8000));
     writeFileSync(join(outDir, "phone-says.wav"), encodeWav(phoneSpeech, 8000));
 
-    const sys = await startLocalSystem({ cloud: { dataDir: join(outDir, "cloud-data") }, emulator: { ringTimeoutMs: 30_000 } });
+    // No release key for the cloud: the OTA part signs with a key made for this run, which only its
+    // device trusts (a VSDK_RELEASE_PUBLIC_KEY in the environment would refuse those packages).
+    const sys = await startLocalSystem({ cloud: { dataDir: join(outDir, "cloud-data"), releasePublicKey: null }, emulator: { ringTimeoutMs: 30_000 } });
     say(`WeChat emulator at ${sys.emulator.url}, vendor cloud at ${sys.cloud.url} (SQLite, development CA)`);
     const device = new Device({ storage: join(outDir, "device-flash"), ca: sys.ca });
     device.on("event", (e: { name: string; a: number; b: number }) => {
