@@ -26,6 +26,9 @@ import {
 } from "./requests";
 
 const CHUNK_BYTES: i32 = 1024;
+// How often an idle device asks the cloud again which release it should run, in case an
+// ota.available event was missed (a rollout while it was offline, a lost answer).
+const RECHECK_MS: u32 = 6 * 3600 * 1000;
 // A report the cloud cannot take after this many tries is given up (the next state tells it).
 const REPORT_ATTEMPTS: i32 = 8;
 
@@ -66,6 +69,7 @@ class Updater {
   staleRetried: bool = false;
   offerPending: bool = false;
   checkDue: bool = false;
+  nextCheck: u32 = 0;      // when the next GET /v1/device/ota is due, once the first was answered
 
   reportState: i32 = 0;    // STATE_* waiting to be sent (0 none)
   reportCode: i32 = 0;
@@ -245,6 +249,7 @@ export function otaTick(now: u32): void {
   if (changetype<usize>(u) == 0 || !u.enabled) return;
   const s = signal();
   if (u.request != REQ_NONE) { poll(u, s, now); return; }
+  if (!u.checkDue && <i32>(now - u.nextCheck) >= 0) u.checkDue = true;
   if (u.reportState == 0 && (u.step == STEP_IDLE || u.step == STEP_SWITCHING) && !u.offerPending && !u.checkDue && !u.trial) return;
   if (!s.registered || !clockIsSynced()) return;
   // Healthy: registered, and the cloud answered our event poll. Confirm once "installing" is out.
@@ -304,8 +309,12 @@ function reportAnswered(u: Updater, status: i32, now: u32): void {
 function checkAnswered(u: Updater, status: i32, body: usize, end: usize, now: u32): void {
   if (transient(status)) { retryLater(u, status < 0 ? status : E_AGAIN, now); return; }
   u.checkDue = false;
+  u.nextCheck = now + RECHECK_MS;
   u.failures = 0;
   if (status != 200) { u.lastError = E_PROTOCOL; return; }
+  // An ota.available event that came while this request was in flight is newer than its answer
+  // (the cloud answered before the rollout that sent the event): keep the event's offer.
+  if (u.offerPending) return;
   const rel = jsonGet(body, end, "release");
   if (rel != 0 && !jsonIsNull(rel, end) && releaseRead(u.offer, rel, end)) u.offerPending = true;
 }
