@@ -1,5 +1,5 @@
 // The device side of an over-the-air update (docs/ota.md, "The update protocol"). It learns of a
-// release from the ota.available event and from GET /v1/device/ota once after each boot,
+// release from the ota.available event and from GET /v1/device/ota after each boot (and every 6 h),
 // downloads the package in 1 KiB chunks into the host's inactive slot (resuming from what the
 // host already holds), lets the host verify and stage it, and raises EVENT_OTA_READY when no call
 // is in progress so the host switches. The image that boots next finishes the story: on trial,
