@@ -15,6 +15,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { startLocalSystem, type LocalSystem } from "../../cloud/local-system.js";
 import { Device, type DeviceEvent } from "../../host-node/device.js";
 import { repoRoot } from "../../host-node/paths.js";
@@ -143,6 +144,46 @@ test("a release rolled out to a device is downloaded, verified, switched to and 
   assert.equal(field(0), 0);
   // Asking again after the boot, the cloud offers the release it runs: nothing is downloaded.
   assert.equal((await cloudView(sn)).current?.state, "confirmed");
+});
+
+/**
+ * Holds back the cloud's answers on `pathname` for `ms` (each answer is computed at once and
+ * delivered late, as on a slow network); `seen` resolves at the first such request.
+ */
+function delayAnswers(pathname: string, ms: number): { seen: Promise<void>; release(): void } {
+  const server = (sys.cloud as unknown as { server: Server }).server;
+  let saw!: () => void;
+  const seen = new Promise<void>((r) => { saw = r; });
+  const hook = (req: IncomingMessage, res: ServerResponse) => {
+    if (new URL(req.url ?? "/", "http://x").pathname !== pathname) return;
+    saw();
+    const end = res.end.bind(res) as (...a: unknown[]) => ServerResponse;
+    res.end = ((...a: unknown[]) => { setTimeout(() => end(...a), ms); return res; }) as typeof res.end;
+  };
+  server.prependListener("request", hook);
+  return { seen, release: () => { server.off("request", hook); } };
+}
+
+test("an offer that arrives while the boot-time check is in flight is not lost to the check's older answer", async () => {
+  const sn = "SN-OTAD-RACE";
+  const { d, storage, secret } = await device(sn);
+  const first = await release(makePackage("10.0.0"), [sn]);
+  await cloudState(sn, first, "confirmed");
+  d.stop();
+  // Power on with the check's answer ("run 10.0.0", computed now) held back, and roll out 10.1.0
+  // while it is on its way: the event for 10.1.0 reaches the device first.
+  const slow = delayAnswers("/v1/device/ota", 2000);
+  try {
+    const d2 = newDevice(sn, secret, storage, {});
+    assert.equal(d2.init(), OK);
+    assert.equal(d2.setTimeouts(1, 60000, 60000, 5000), OK);
+    d2.start();
+    await slow.seen;
+    const second = await release(makePackage("10.1.0"), [sn]);
+    const done = await cloudState(sn, second, "confirmed", 30000);
+    assert.equal(done.image_version, "10.1.0");
+    assert.equal(d2.ota.record.activeVersion, packVersion("10.1.0"));
+  } finally { slow.release(); }
 });
 
 test("a download interrupted by the device stopping resumes from the bytes already stored", async () => {
