@@ -32,16 +32,24 @@ test("vsdk device call plays the user's speech into --speaker", { timeout: 120_0
     assert.match(out, /call state 2 \(talking\)/);
     const heard = parseWav(new Uint8Array(readFileSync(speaker))).samples;
     assert.ok(heard.length >= 8000, `${heard.length} samples played`);
-    // The tone's energy sits at 440 Hz: correlate with a 440 Hz sine and cosine over the last second.
+    // The tone's energy sits at 440 Hz: correlate with a 440 Hz sine and cosine in each 100 ms of
+    // the last second (44 whole cycles each) and take the median, so that one concealed or
+    // skipped frame on a loaded machine does not decide, while a missing tone still fails.
     const tail = heard.subarray(heard.length - 8000);
-    let s = 0, c = 0, e = 0;
-    for (let i = 0; i < tail.length; i++) {
-      s += tail[i] * Math.sin((2 * Math.PI * 440 * i) / 8000);
-      c += tail[i] * Math.cos((2 * Math.PI * 440 * i) / 8000);
-      e += tail[i] * tail[i];
+    const shares: number[] = [];
+    for (let w = 0; w + 800 <= tail.length; w += 800) {
+      let s = 0, c = 0, e = 0;
+      for (let i = 0; i < 800; i++) {
+        const x = tail[w + i];
+        s += x * Math.sin((2 * Math.PI * 440 * i) / 8000);
+        c += x * Math.cos((2 * Math.PI * 440 * i) / 8000);
+        e += x * x;
+      }
+      shares.push((2 * (s * s + c * c)) / 800 / (e || 1));
     }
-    const toneShare = (2 * (s * s + c * c)) / tail.length / (e || 1);
-    assert.ok(toneShare > 0.8, `share of the speaker's energy at 440 Hz: ${toneShare.toFixed(3)}`);
+    shares.sort((a, b) => a - b);
+    const toneShare = shares[shares.length >> 1];
+    assert.ok(toneShare > 0.8, `median share of the speaker's energy at 440 Hz per 100 ms: ${toneShare.toFixed(3)} (${shares.map((x) => x.toFixed(2)).join(" ")})`);
   } finally {
     await sys.stop();
     rmSync(dir, { recursive: true, force: true });
