@@ -15,17 +15,12 @@
 #include "engine.h"
 #include "frame_signal.h"
 #include "vsdk.h"
+#include "probe_common.h"
 #include "m3_env.h"
 #include "m3_compile.h"
 
 enum { SAMPLES = 160, PCM_IN = 0, PACKET = 320, PCM_OUT = 1024 };
 
-static uint32_t clock_ms(void *ctx) {
-  (void)ctx;
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint32_t)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
 
 static vsdk_platform_t platform;
 
@@ -55,13 +50,11 @@ static u32 lines_used(IM3Runtime r) {
 
 int main(int argc, char **argv) {
   if (argc < 3) { fprintf(stderr, "usage: code_probe IMAGE FRAMES [LOSE_EVERY]\n"); return 2; }
-  FILE *f = fopen(argv[1], "rb");
-  if (!f) return 2;
-  static uint8_t image[VSDK_IMAGE_MAX_BYTES];
-  uint32_t len = (uint32_t)fread(image, 1, sizeof image, f);
-  fclose(f);
+  uint32_t len = 0;
+  const uint8_t *image = probe_read_image(argv[1], &len);
+  if (!image) return 2;
   uint32_t frames = (uint32_t)strtoul(argv[2], NULL, 10), lose = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 10) : 0;
-  platform.clock_ms = clock_ms;
+  platform.clock_ms = probe_clock_ms;
 
   static vsdk_engine_t e;
   if (load(&e, image, len) != VSDK_OK) { fprintf(stderr, "load failed\n"); return 1; }

@@ -13,24 +13,17 @@
 #include "frame_cycle.h"
 #include "frame_signal.h"
 #include "vsdk.h"
+#include "probe_common.h"
 
-static uint32_t clock_ms(void *ctx) {
-  (void)ctx;
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint32_t)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
 
 int main(int argc, char **argv) {
   if (argc < 3) { fprintf(stderr, "usage: heap_probe IMAGE FRAMES [--eager] [--memory-limit=BYTES] [--stack=BYTES] [--lose-every=N]\n"); return 2; }
-  FILE *f = fopen(argv[1], "rb");
-  if (!f) return 2;
-  static uint8_t image[VSDK_IMAGE_MAX_BYTES];
-  uint32_t len = (uint32_t)fread(image, 1, sizeof image, f);
-  fclose(f);
+  uint32_t len = 0;
+  const uint8_t *image = probe_read_image(argv[1], &len);
+  if (!image) return 2;
   vsdk_platform_t platform;
   memset(&platform, 0, sizeof platform);
-  platform.clock_ms = clock_ms;
+  platform.clock_ms = probe_clock_ms;
   vsdk_config_t config = { 0 };
   config.platform = &platform;
   for (int i = 3; i < argc; i++) {
