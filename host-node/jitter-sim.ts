@@ -8,7 +8,10 @@
 // Scores: packets (distinct), played (distinct packets returned), lost (never arrived),
 // late (arrived but never played: after their playout time, or discarded by the buffer),
 // concealed (ticks after the first frame answered with concealment), and the delay of each
-// played packet, its playout tick minus its send_ms (mean and 95th percentile, nearest rank).
+// played packet: when its first sample is heard minus its send_ms (mean and 95th percentile,
+// nearest rank). A tick plays one frame, except that ours may hand two (a merge, G.711): the
+// media session then plays the extra frame by time-compression, at the rate it guarantees
+// (ACCELERATE_MS_PER_TICK), and the replay times each packet's first sample accordingly.
 import { Image } from "./image.js";
 import type { Trace } from "./jitter-trace.js";
 
@@ -37,8 +40,14 @@ export interface Tick {
 
 export const SILENCE = -1;
 export const CONCEAL = -2;
-/** One outcome per tick: the id of the packet played, SILENCE or CONCEAL. */
-export type Outcome = number;
+/** One outcome per tick: the id of the packet played, SILENCE or CONCEAL; or the ids of the
+ *  two packets of a merge. */
+export type Outcome = number | [number, number];
+
+/** How fast the media session drains a merge's extra frame: it removes at least this much audio
+ *  per tick while this much is queued (assembly/codec/time_scale.ts; docs/time-scaling.md). The
+ *  replay assumes exactly this minimum, so a real session hears the packets no later. */
+export const ACCELERATE_MS_PER_TICK = 5;
 
 export function rtpTimestamp(sendMs: number): number {
   return Number(BigInt.asUintN(32, BigInt(Math.round(sendMs * CLOCK_KHZ))));
@@ -77,12 +86,28 @@ export function score(trace: Trace, t0: number, ticks: Tick[], outcomes: Outcome
   const firstPlay = new Map<number, number>();
   let concealed = 0;
   let startedAt = -1;
-  outcomes.forEach((o, i) => {
-    if (o >= 0 || (o !== SILENCE && o !== CONCEAL)) {
-      if (!sendOf.has(o)) throw new Error(`implementation played packet ${o}, which is not in the trace`);
-      if (!firstPlay.has(o)) firstPlay.set(o, t0 + ticks[i].atMs);
-      if (startedAt < 0) startedAt = i;
-    } else if (o === CONCEAL && startedAt >= 0) concealed++;
+  // The audio each tick hands to the speaker's queue and the audio the speaker has played, in ms
+  // of the sender's time: a tick plays FRAME_MS, plus up to ACCELERATE_MS_PER_TICK of what is
+  // queued beyond it. `starts` holds where each handed packet begins in that queue.
+  let handed = 0;
+  let heard = 0;
+  const starts: Array<[id: number, at: number]> = [];
+  outcomes.forEach((outcome, i) => {
+    for (const o of Array.isArray(outcome) ? outcome : [outcome]) {
+      if (o >= 0 || (o !== SILENCE && o !== CONCEAL)) {
+        if (!sendOf.has(o)) throw new Error(`implementation played packet ${o}, which is not in the trace`);
+        starts.push([o, handed]);
+        if (startedAt < 0) startedAt = i;
+      } else if (o === CONCEAL && startedAt >= 0) concealed++;
+      handed += FRAME_MS;
+    }
+    const played = FRAME_MS + Math.min(ACCELERATE_MS_PER_TICK, handed - heard - FRAME_MS);
+    const at = t0 + ticks[i].atMs;
+    while (starts.length > 0 && starts[0][1] < heard + played) {
+      const [id, from] = starts.shift()!;
+      if (!firstPlay.has(id)) firstPlay.set(id, at + ((from - heard) * FRAME_MS) / played);
+    }
+    heard += played;
   });
   const delays = [...firstPlay].map(([id, at]) => at - sendOf.get(id)!).sort((a, b) => a - b);
   const lost = trace.packets.filter((p) => p.arrivals.length === 0).length;
@@ -121,6 +146,7 @@ export const KIND_SILENCE = 0;
 export const KIND_FRAME = 1;
 export const KIND_CONCEAL = 2;
 export const KIND_FEC = 3;
+export const KIND_MERGE = 4;
 export const G711_FRAME_BYTES = FRAME_MS * CLOCK_KHZ;
 
 export interface OursOptions {
@@ -151,6 +177,7 @@ export function runOurs(ticks: Tick[], options: OursOptions = {}): Outcome[] {
     if (g < 0) throw new Error(`vsdk_jitter_get failed: ${g}`);
     const kind = g & 0xff;
     if (kind === KIND_FRAME) outcomes.push(view().getInt32(out, true));
+    else if (kind === KIND_MERGE) outcomes.push([view().getInt32(out, true), view().getInt32(out + G711_FRAME_BYTES, true)]);
     else if (kind === KIND_CONCEAL || kind === KIND_FEC) outcomes.push(CONCEAL);
     else outcomes.push(SILENCE);
   }

@@ -8,16 +8,16 @@
 //   The current delay is now minus playTs (same origin). Playout moves in whole frames, so the
 //   only reachable delays are the current one plus or minus whole frames; among those the buffer
 //   aims for the cheapest, cost = delay + late cost x percent of samples later than it.
-// - It moves there one frame at a time: shrinking skips a frame (preferably silence or a frame
-//   that is lost anyway), growing inserts a concealment frame (preferably while waiting for a
-//   packet that is late anyway, which saves it). Where free moments (losses, talkspurt gaps) come
-//   often, it waits a tick for a missing packet even when the next one is here.
+// - It moves there one frame at a time: shrinking hands two frames in one tick for the media
+//   session to play time-compressed (G.711), or else skips a frame (preferably silence or a frame
+//   that is lost anyway); growing inserts a concealment frame (preferably while waiting for a
+//   packet that is late anyway, which saves it). Where shrinking is free (G.711's time-scaling,
+//   or free moments: losses, talkspurt gaps), it waits for a missing packet even when the next
+//   one is here.
 // - The target holds against those waits (its hysteresis is on the target, not on the current
 //   delay), and the late cost follows what the buffer can do: lower where free moments come
 //   often, higher for a long tail of delays where they do not; it is averaged with the exchange
 //   rate libspeexdsp derives from the same tail.
-// - Between frame levels the cost is taken as a parabola; where its lowest point lies below the
-//   chosen level, the delay shares its time between that level and the one below (aimOf).
 // - Packets that keep arriving behind the playout clock mean a longer path: the clock goes back.
 // - Silence between talkspurts shows as a timestamp jump with consecutive sequence numbers; the
 //   buffer plays silence there and starts the next talkspurt at the best delay for its packets,
@@ -42,6 +42,8 @@ export const PLAY_SILENCE: i32 = 0; // nothing to play: before the first packet 
 export const PLAY_FRAME: i32 = 1;   // decode the payload copied to out
 export const PLAY_CONCEAL: i32 = 2; // a frame is missing: conceal (G.711 PLC, Opus decoder PLC)
 export const PLAY_FEC: i32 = 3;     // missing, but the next packet is here: decode its FEC data (copied to out)
+export const PLAY_MERGE: i32 = 4;   // two consecutive frames copied to out: play both in this tick's
+                                    // time and the next few, time-compressed (G.711 only; see MERGE_GAP_TICKS)
 
 export const MIN_CAPACITY: i32 = 4;
 export const MAX_CAPACITY: i32 = 128;
@@ -91,7 +93,7 @@ const REBASE_TS: i32 = 1 << 29;        // keep timestamp differences far from i3
   starvedTicks: u16;  // ticks starved in a row (saturates)
   behindTicks: u16;   // ticks since packets began to arrive behind the playout clock (0: they do not; saturates)
   excessTicks: u16;   // ticks in a row a frame or more above the target (saturates)
-  aimAcc: i16;        // delay above the continuous target, summed over ticks (ms x ticks, clamped)
+  sinceMerge: u16;    // ticks since the last PLAY_MERGE (saturates)
   farStreak: u16;
   farSeq: u16;
   waitedSeq: i32;     // the missing packet already waited for once (-1: none)
@@ -191,7 +193,7 @@ export function jitterRestart(jb: JitterBuffer): void {
   jb.playedMask = 0;
   jb.starvedTicks = 0;
   jb.excessTicks = 0;
-  jb.aimAcc = 0;
+  jb.sinceMerge = <u16>MERGE_GAP_TICKS;
   jb.farStreak = 0;
   jb.waitedSeq = -1;
   jb.behindTicks = 0;
@@ -348,10 +350,16 @@ const FREE_RATE_SHIFT: i32 = 9;
   if (jb.freeTicks == 0) jb.freeRate += (1 << 16) >> FREE_RATE_SHIFT;
   jb.freeTicks |= 1;
 }
+// G.711 shrinks by time-scaling (PLAY_MERGE): the delay can always come down without losing a
+// packet, so every moment is free.
+@inline function shrinksFree(jb: JitterBuffer): bool { return jb.fixedBytes != 0; }
+
 // Waiting for a missing packet pays where a free moment is likely to come before the frame it
 // adds would be dropped anyway (SHRINK_SUSTAIN_TICKS): at least half a one expected (Q8). Where
 // none comes, the packet saved costs a packet dropped later (measured: clean seed 1 dropped 88).
-@inline function waitPays(jb: JitterBuffer): bool { return ((jb.freeRate * SHRINK_SUSTAIN_TICKS) >> 8) >= WAIT_FREE_Q8; }
+@inline function waitPays(jb: JitterBuffer): bool {
+  return shrinksFree(jb) || ((jb.freeRate * SHRINK_SUSTAIN_TICKS) >> 8) >= WAIT_FREE_Q8;
+}
 const WAIT_FREE_Q8: i32 = 128;
 
 // Where waiting pays, a packet later than a delay by less than a frame is not lost at that delay:
@@ -363,6 +371,7 @@ const WAIT_SAVED_WEIGHT_Q8: i32 = 192;
 // The chance (Q8) that no free moment comes before an excess would be dropped anyway
 // (SHRINK_SUSTAIN_TICKS), about exp(-expected free moments), taken as 1 / (1 + x + x^2 / 2).
 @inline function noFreeMomentChance(jb: JitterBuffer): i32 {
+  if (shrinksFree(jb)) return 0;
   const x = (jb.freeRate * SHRINK_SUSTAIN_TICKS) >> 8;   // expected free moments, Q8
   return (256 * 256) / (256 + x + ((x * x) >> 9));
 }
@@ -386,8 +395,7 @@ const WAIT_SAVED_WEIGHT_Q8: i32 = 192;
 // speex's alone over-provisions for spikes and ignores free moments. The mean, untuned, lost
 // fewer packets than ours alone on every set of seeds not tuned on and met the bar on more
 // pairs on most (docs/jitter-buffer.md has the counts and the variants that did worse).
-// Scaled by 9/8 since the continuous target (aimOf): that target lowers the delay at free
-// moments, and the higher rate pays back the late packets it adds (tuned on seeds 1-3).
+// Scaled by 9/8 (tuned on seeds 1-3).
 const TAIL_MS_PER_COST: i32 = 8;
 const SPEEX_BASE_Q2: i32 = 5;          // 1.25 ms per percent, in quarter ms
 @inline function lateCostNow(jb: JitterBuffer): i32 {
@@ -405,7 +413,6 @@ const SPEEX_BASE_Q2: i32 = 5;          // 1.25 ms per percent, in quarter ms
 // more than the hysteresis. Until there are enough samples, a frame of margin.
 function bestDelay(jb: JitterBuffer, current: i32): i32 {
   const w = jb.window;
-  targetOffsetMs = 0;
   if (delayWindowCount(w) < MIN_SAMPLES) return max(current, jb.ptimeMs);
   const lateCost = lateCostNow(jb);
   // Stepping down must beat the cost of a few more late packets; stepping up, a little delay.
@@ -441,20 +448,8 @@ function bestDelay(jb: JitterBuffer, current: i32): i32 {
       delayWindowLateCounts(w, level, step);
     }
   }
-  // The cost between levels, a parabola through the level's and its neighbours' costs: its lowest
-  // point, where it lies below the level, is the continuous target (aimOf in jitterGet). Above the
-  // level it is not used: measured, time shared upwards raised both delay and late packets.
-  const below = delayWindowCost(w, level - step, lateCost, lateBelow, lateAt, weight);
-  const above = delayWindowCost(w, level + step, lateCost, lateAbove, lateAbove2, weight);
-  const curve = below + above - (cost << 1);
-  let offset: i64 = 0;
-  if (curve > 0) offset = ((below - above) * <i64>step) / (curve << 1);
-  const half = <i64>(step >> 1);
-  targetOffsetMs = <i32>(offset > 0 ? 0 : offset < -half ? -half : offset);
   return level;
 }
-// How far below the chosen level the cost is lowest (ms, 0 down to half a frame).
-let targetOffsetMs: i32 = 0;
 
 // The level nearest `level` among those reachable from `current` (current plus whole frames).
 @inline function onGridOf(current: i32, level: i32, frameMs: i32): i32 {
@@ -474,6 +469,23 @@ function playHead(jb: JitterBuffer, out: usize): i32 {
   jb.starvedTicks = 0;
   jb.behindTicks = 0;
   return result(PLAY_FRAME, len);
+}
+
+// The packet after the head is here and carries the very next frame (no talkspurt gap between).
+@inline function nextFollowsHead(jb: JitterBuffer): bool {
+  const next = slotAt(jb, 1);
+  return jb.highAhead >= 1 && slotLen(jb, next) != 0 && slotSeq(jb, next) == ((jb.nextSeq + 1) & 0xffff) &&
+    tsAhead(slotTs(jb, jb.head), slotTs(jb, next)) == jb.frameTs;
+}
+
+// Shrinks by a frame without losing one: the head and the next packet, back to back.
+function playTwo(jb: JitterBuffer, out: usize): i32 {
+  const first = playHead(jb, out) >> 8;
+  const second = playHead(jb, out + <usize>first) >> 8;
+  jb.excessTicks = 0;
+  jb.sinceMerge = 0;
+  freeMoment(jb);
+  return result(PLAY_MERGE, first + second);
 }
 
 function conceal(jb: JitterBuffer, out: usize): i32 {
@@ -512,26 +524,13 @@ function starve(jb: JitterBuffer, out: usize): i32 {
 // Time-scaling thresholds, relative to the target delay (tuned on bench/jitter.ts's traces).
 const GROW_BELOW_MS: i32 = 10;         // insert a frame when the delay is this far below target
 const SHRINK_SUSTAIN_TICKS: i32 = 25;  // a lower delay better for 0.5 s with no free moment: drop one
-const WAIT_MAX_MS: i32 = 20;           // wait this far above target for a late packet, no further
+const WAIT_MAX_MS: i32 = 20;           // wait this far above target for a late packet, no further ...
+const WAIT_MAX_FREE_MS: i32 = 40;      // ... or this far where shrinking is free (time-scaling)
+// A merge leaves the media session a frame of audio to drain by time-compression; it removes at
+// least 5 ms a tick while 5 ms or more is queued (docs/time-scaling.md), so a frame is gone
+// within 4 ticks and the next merge may come.
+export const MERGE_GAP_TICKS: i32 = 4;
 const PATH_CHANGE_MS: i32 = 200;       // packets behind the clock for this long: the path got longer
-
-// The continuous target lies between the chosen level and the one below; the delay realises it
-// by time shared between the two. The delay above it, summed over ticks, says which level to aim
-// for; the aim switches only once that sum passes AIM_SWITCH (ms x ticks), so moves are few. The
-// forced drop (SHRINK_SUSTAIN_TICKS) still follows the chosen level alone: the aim moves the delay
-// down only at free moments (a lost frame skipped instead of waited for), never by a dropped
-// packet, and back up at a missing packet waited for.
-const AIM_SWITCH: i32 = 2000;
-const AIM_LIMIT: i32 = 2 * AIM_SWITCH;
-@inline function aimOf(jb: JitterBuffer, current: i32, goal: i32): i32 {
-  const lower = goal - jb.ptimeMs;
-  const acc = min(AIM_LIMIT, max(-AIM_LIMIT, <i32>jb.aimAcc + current - goal - targetOffsetMs));
-  jb.aimAcc = <i16>acc;
-  if (targetOffsetMs == 0) return goal;
-  if (current == goal) return acc > AIM_SWITCH ? lower : goal;
-  if (current == lower) return acc < -AIM_SWITCH ? goal : lower;
-  return goal;
-}
 
 // One playout tick: what to play at `now`. Copies a payload to `out` (cap bytes, at least the
 // slot size) and returns (bytes << 8) | PLAY_*, or an error code with nothing changed.
@@ -554,7 +553,9 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
   jb.freeRate -= jb.freeRate >> FREE_RATE_SHIFT;
   jb.freeTicks = <u8>((jb.freeTicks << 1) & 2);
   if (jb.behindTicks > 0 && jb.behindTicks < 0xffff) jb.behindTicks++;
-  let excess = current - (holdTarget ? aimOf(jb, current, goal) : goal);
+  if (jb.sinceMerge < 0xffff) jb.sinceMerge++;
+  let excess = current - goal;
+  const waitMax = shrinksFree(jb) ? WAIT_MAX_FREE_MS : WAIT_MAX_MS;
   jb.delayMs = current;
   if (current - goal >= jb.ptimeMs) { if (jb.excessTicks < 0xffff) jb.excessTicks++; } else jb.excessTicks = 0;
 
@@ -583,6 +584,10 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
         jb.inserted++;
         return conceal(jb, out);
       }
+      // A frame above target: G.711 plays the next two frames in this tick's time and the next
+      // few (time-compressed by the media session), so no packet is lost to shrink.
+      if (excess >= jb.ptimeMs && shrinksFree(jb) && <i32>jb.sinceMerge >= MERGE_GAP_TICKS &&
+          cap >= jb.slotBytes << 1 && nextFollowsHead(jb)) return playTwo(jb, out);
       if (<i32>jb.excessTicks < SHRINK_SUSTAIN_TICKS) return playHead(jb, out);
       // No silence or loss came along to shrink for free: let one packet go.
       jb.dropped++;
@@ -595,11 +600,11 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
       // Nothing buffered at all: the network stalled, the packet is lost, or a talkspurt ended.
       // Waiting costs nothing in the last case and saves the packet in the first; the sequence
       // stays put, so nothing is counted lost before a later packet proves it. Waiting stops
-      // WAIT_MAX_MS above target (one frame: enough for a packet that is just late; longer
-      // waits were measured to cost more delay than they save): then the playout clock runs on
+      // a frame above target (two where time-scaling gives the frames back without a loss;
+      // longer waits were measured to cost more delay than they save): then the playout clock runs on
       // (the sequence stays, a talkspurt gap may be all this is) and whatever turns up behind
       // it is late.
-      if (excess >= WAIT_MAX_MS) jb.playTs += <u32>jb.frameTs;
+      if (excess >= waitMax) jb.playTs += <u32>jb.frameTs;
       return starve(jb, out);
     }
     // The head is missing and a later packet is here. Missing frames whose time the playout
@@ -620,7 +625,7 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
   // comes, it is saved for one frame more of delay; if not, it is skipped next tick and the
   // packet behind it plays at its own time, so the wait cost nothing. Only where waiting pays,
   // or where the delay is to grow anyway (below target).
-  if (excess < WAIT_MAX_MS && jb.waitedSeq != <i32>jb.nextSeq && holdTarget && (waitPays(jb) || excess < -GROW_BELOW_MS)) {
+  if (excess < waitMax && jb.waitedSeq != <i32>jb.nextSeq && holdTarget && (waitPays(jb) || excess < -GROW_BELOW_MS)) {
     jb.waitedSeq = <i32>jb.nextSeq;
     return concealFromNext(jb, out);
   }

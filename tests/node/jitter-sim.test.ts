@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { parseTraceCsv, TraceError } from "../../host-node/jitter-trace.js";
-import { schedule, score, runOurs, readStats, FRAME_MS } from "../../host-node/jitter-sim.js";
+import { schedule, score, runOurs, readStats, FRAME_MS, ACCELERATE_MS_PER_TICK, CONCEAL, type Outcome } from "../../host-node/jitter-sim.js";
 import { runSpeex } from "../../host-node/jitter-speex.js";
 import { generateTrace, generateTraceCsv, TRACE_KINDS } from "../../host-node/jitter-trace-gen.js";
 import { Image } from "../../host-node/image.js";
@@ -20,6 +20,11 @@ function replay(csv: string, impl: "ours" | "speex", clockOffsetMs = 0) {
   return { trace, t0, ticks, outcomes, result: score(trace, t0, ticks, outcomes) };
 }
 
+/** Every packet handed out, with the tick that handed it (a merge hands two). */
+function handedOut(outcomes: Outcome[]): Array<{ id: number; tick: number }> {
+  return outcomes.flatMap((o, tick) => (Array.isArray(o) ? o : [o]).filter((id) => id >= 0).map((id) => ({ id, tick })));
+}
+
 test("every packet is played, late or lost, exactly once, on every kind of trace, for both buffers", () => {
   for (const kind of TRACE_KINDS) {
     const csv = generateTraceCsv({ kind, seed: 7, packets: 1200 });
@@ -28,7 +33,7 @@ test("every packet is played, late or lost, exactly once, on every kind of trace
       const neverArrived = trace.packets.filter((p) => p.arrivals.length === 0).length;
       assert.equal(result.lost, neverArrived, `${kind}/${impl} lost`);
       assert.equal(result.played + result.late + result.lost, result.packets, `${kind}/${impl} accounting`);
-      const played = outcomes.filter((o) => o >= 0);
+      const played = handedOut(outcomes).map((p) => p.id);
       assert.equal(new Set(played).size, played.length, `${kind}/${impl} played a packet twice`);
       assert.ok(result.played > result.packets * 0.8, `${kind}/${impl} played only ${result.played}`);
     }
@@ -40,12 +45,11 @@ test("our buffer plays packets in sending order and never before they arrive", (
     const { trace, t0, ticks, outcomes } = replay(generateTraceCsv({ kind, seed: 3, packets: 1500 }), "ours");
     const arrival = new Map(trace.packets.map((p) => [p.id, p.arrivals[0]]));
     let last = -Infinity;
-    outcomes.forEach((id, i) => {
-      if (id < 0) return;
+    for (const { id, tick } of handedOut(outcomes)) {
       assert.ok(id > last, `${kind}: packet ${id} played after ${last}`);
-      assert.ok(arrival.get(id)! <= t0 + ticks[i].atMs, `${kind}: packet ${id} played before it arrived`);
+      assert.ok(arrival.get(id)! <= t0 + ticks[tick].atMs, `${kind}: packet ${id} played before it arrived`);
       last = id;
-    });
+    }
   }
 });
 
@@ -56,7 +60,7 @@ test("buffering delay stays bounded and does not grow over a long drifting trace
     // is how long a packet waits in it: playout tick minus arrival.
     const arrival = new Map(trace.packets.map((p) => [p.id, p.arrivals[0]]));
     const waits: number[] = [];
-    outcomes.forEach((id, i) => { if (id >= 0) waits.push(t0 + ticks[i].atMs - arrival.get(id)!); });
+    for (const { id, tick } of handedOut(outcomes)) waits.push(t0 + ticks[tick].atMs - arrival.get(id)!);
     const tenth = Math.floor(waits.length / 10);
     const mean = (a: number[]) => a.reduce((s, d) => s + d, 0) / a.length;
     const early = mean(waits.slice(tenth, 2 * tenth));
@@ -67,6 +71,49 @@ test("buffering delay stays bounded and does not grow over a long drifting trace
     assert.ok(Math.min(...waits) >= 0);
     assert.ok(result.late < result.packets * 0.03, `${kind}: ${result.late} late`);
   }
+});
+
+test("a merge's second packet is heard when the time-compressed first one ends, and the queue drains at the accelerate rate", () => {
+  // Packets sent every 20 ms from 0 and all here early (packet i arrives at 200 + i ms: the
+  // receiver's clock is ahead), so the replay's clock starts at t0 = 200 and tick k is at
+  // 200 + 20k. Made-up outcomes: tick 1 hands packets 1 and 2 together.
+  const rows = Array.from({ length: 6 }, (_, i) => `${i},${20 * i},${200 + i}`).join("\n");
+  const trace = parseTraceCsv(`seq,send_ms,arrival_ms\n${rows}\n`);
+  const { t0, ticks } = schedule(trace);
+  assert.equal(t0, 200);
+  // The figures below are worked by hand for 5 ms of audio removed per tick: tick 1 plays 25 ms
+  // of audio in its 20, so packet 2 starts 16 ms in (220 + 16 - 40 = 196 ms of delay); tick 2
+  // plays packet 2's last 5 ms and 20 of packet 3, which starts 4 x 20/25 = 12 ms in (252 - 60);
+  // tick 3 starts packet 4 8 ms in, tick 4 packet 5 4 ms in, and then the queue is drained.
+  assert.equal(ACCELERATE_MS_PER_TICK, 5);
+  const merged = score(trace, t0, ticks, [0, [1, 2], 3, 4, 5]);
+  assert.equal(merged.played, 6);
+  assert.equal(merged.mean_delay_ms, Math.round(((200 + 200 + 196 + 192 + 188 + 184) / 6) * 100) / 100);
+  assert.equal(merged.p95_delay_ms, 200);
+  // One packet a tick: every packet is heard at its tick, 200 ms after it was sent.
+  const plain = score(trace, t0, ticks, [0, 1, 2, 3, 4, 5]);
+  assert.equal(plain.mean_delay_ms, 200);
+  // A concealed tick hands 20 ms of audio too: after it, the merge's queue drains the same way.
+  const withGap = score(trace, t0, ticks, [0, CONCEAL, [1, 2], 3, 4, 5]);
+  assert.equal(withGap.mean_delay_ms, Math.round(((200 + 220 + 216 + 212 + 208 + 204) / 6) * 100) / 100);
+});
+
+test("our buffer shrinks by merging (G.711) rather than dropping packets on a stationary trace", () => {
+  const { outcomes, result } = replay(generateTraceCsv({ kind: "clean", seed: 4, packets: 6000 }), "ours");
+  const merges = outcomes.filter((o) => Array.isArray(o)).length;
+  assert.ok(merges > 0, "no merge happened");
+  // Spacing: the media session drains a merge within FRAME_MS / ACCELERATE_MS_PER_TICK ticks.
+  let last = -Infinity;
+  outcomes.forEach((o, i) => {
+    if (!Array.isArray(o)) return;
+    assert.ok(i - last >= FRAME_MS / ACCELERATE_MS_PER_TICK, `merges at ticks ${last} and ${i}`);
+    last = i;
+  });
+  const image = Image.load();
+  const trace = parseTraceCsv(generateTraceCsv({ kind: "clean", seed: 4, packets: 6000 }));
+  runOurs(schedule(trace).ticks, { image });
+  assert.equal(readStats(image).dropped, 0, "no packet was dropped to shrink");
+  assert.ok(result.late < result.packets * 0.01, `${result.late} late`);
 });
 
 test("silence between talkspurts is neither lost nor concealed for long", () => {
