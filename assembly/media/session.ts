@@ -4,6 +4,8 @@
 //   capture:  PCM -> G.711 encode (or the opus_encode import) -> RTP packetiser -> packet
 //   receive:  packet -> RTP depacketiser (PT, SSRC, RFC 3550 statistics, Opus TOC) -> jitter buffer
 //   playout:  jitter buffer -> G.711 decode + Appendix-I-style PLC (or opus_decode with PLC/FEC) -> PCM
+//             (G.711: through a small FIFO when the buffer hands over two frames at once, drained
+//             by removing pitch periods, codec/time_scale.ts)
 //
 // Every buffer is taken from the arena at the first start and reused by every later call, sized
 // for the largest configuration allowed, so a hundred calls use exactly the memory of one.
@@ -13,6 +15,7 @@ import { arenaAlloc } from "../util/arena";
 import { inMemory } from "../util/memcheck";
 import { LAW_MU, LAW_A, g711Encode, g711Decode } from "../codec/g711";
 import { plcInit, plcReceive, plcConceal, MAX_FRAME as PLC_MAX_FRAME } from "../codec/g711_plc";
+import { MIN_REMOVE, accelerateRemove } from "../codec/time_scale";
 import { RtpPacketiser, packetiserNew, packetiserInit } from "../rtp/packetiser";
 import { RtpDepacketiser, depacketiserNew, depacketiserInit } from "../rtp/depacketiser";
 import { RTP_FIXED_HEADER } from "../rtp/packet";
@@ -35,6 +38,12 @@ const JITTER_SIZING_CAPACITY: i32 = 24;
 const JITTER_MAX_CAPACITY: i32 = 64;
 const JITTER_MIN_CAPACITY: i32 = 8;
 const PAYLOAD_SCRATCH: i32 = 768;            // one jitter slot (Opus at 60 ms: 720 bytes)
+// The G.711 playout FIFO: two frames of 20 ms handed over at once plus what a drain may leave
+// (under MIN_REMOVE samples). Longer frames are never merged (their pair would not fit).
+const MERGE_MAX_FRAME: i32 = 160;
+const FIFO_SAMPLES: i32 = 2 * MERGE_MAX_FRAME + MIN_REMOVE;
+// Until the jitter buffer exports it: the two-frame kind of jitterGet.
+const PLAY_MERGE: i32 = 4;
 const MAX_PTIME_MS: i32 = 60;
 const SIZING_PTIME_MS: i32 = 20;
 
@@ -50,7 +59,8 @@ export const STAT_FRAMES_FEC: i32 = 7;
 export const STAT_TARGET_DELAY_MS: i32 = 8;
 export const STAT_CURRENT_DELAY_MS: i32 = 9;
 export const STAT_LAST_KIND: i32 = 10;       // what the last playout did (PLAY_* of the jitter buffer)
-export const STAT_COUNT: i32 = 11;
+export const STAT_MERGES: i32 = 11;          // ticks that were handed two frames (G.711 time-scaling)
+export const STAT_COUNT: i32 = 12;
 
 @unmanaged class MediaSession {
   running: i32;
@@ -63,6 +73,9 @@ export const STAT_COUNT: i32 = 11;
   rx: RtpDepacketiser;
   jitter: JitterBuffer;
   scratch: usize;        // PAYLOAD_SCRATCH bytes
+  fifo: usize;           // G.711: FIFO_SAMPLES of PCM to play, oldest first (i16)
+  fifoFill: i32;         // samples in it between ticks: what is queued beyond the tick just played
+  merges: u32;
   txPackets: u32;
   txBytes: u32;
   rxPackets: u32;
@@ -90,9 +103,10 @@ function sessionCreate(): MediaSession | null {
   s.tx = packetiserNew();
   s.rx = depacketiserNew();
   s.scratch = arenaAlloc(PAYLOAD_SCRATCH);
+  s.fifo = arenaAlloc(FIFO_SAMPLES << 1);
   // Sized for the largest stream any call may ask for, so every later call fits this block.
   const jb = jitterCreate(0, CODEC_OPUS, SIZING_PTIME_MS, JITTER_SIZING_CAPACITY);
-  if (jb == 0 || s.scratch == 0 || plcInit() < 0) return null;
+  if (jb == 0 || s.scratch == 0 || s.fifo == 0 || plcInit() < 0) return null;
   s.jitter = changetype<JitterBuffer>(jb);
   return s;
 }
@@ -139,6 +153,8 @@ export function mediaStart(codec: i32, payloadType: i32, pcmRate: i32, ptimeMs: 
   s.pcmRate = pcmRate;
   s.ptimeMs = ptimeMs;
   s.frameSamples = frameSamples;
+  s.fifoFill = 0;
+  s.merges = 0;
   s.txPackets = 0; s.txBytes = 0; s.rxPackets = 0; s.rxRefused = 0;
   s.played = 0; s.concealed = 0; s.silent = 0; s.fec = 0; s.lastKind = PLAY_SILENCE;
   s.newSsrc = 0; s.newSsrcStreak = 0;
@@ -227,26 +243,44 @@ export function mediaPlayout(nowMs: u32, pcm: usize, maxSamples: i32): i32 {
   const n = s.frameSamples;
   if (maxSamples < n) return E_NOSPACE;
   if (!inMemory(pcm, <usize>n << 1)) return E_ARG;
-  const got = jitterGet(s.jitter, nowMs, s.scratch, PAYLOAD_SCRATCH);
+  // A G.711 frame is n bytes: a cap of one keeps the buffer from merging frames whose pair
+  // would not fit the FIFO.
+  const got = jitterGet(s.jitter, nowMs, s.scratch, n > MERGE_MAX_FRAME && s.codec != MEDIA_OPUS ? n : PAYLOAD_SCRATCH);
   if (got < 0) return got;
   const kind = got & 0xff;
   const bytes = got >> 8;
   s.lastKind = kind;
   if (s.codec == MEDIA_OPUS) return opusPlayout(s, kind, bytes, pcm, n);
-  if (kind == PLAY_FRAME && bytes == n) {
-    g711Decode(s.law, s.scratch, n, pcm);
-    plcReceive(pcm, n);
-    s.played++;
+  // G.711 goes through the FIFO: usually in and straight out again; after a merged pair, the
+  // backlog beyond this tick's frame is played faster, a pitch period at a time.
+  let add = n;
+  if (kind == PLAY_MERGE && bytes == n << 1) { add = bytes; s.merges++; }
+  // Only a jitter buffer merging again before the last pair drained could overflow the FIFO:
+  // the newest queued samples give way to the new ones then.
+  let fill = min(s.fifoFill, FIFO_SAMPLES - add);
+  // Decoded through the PLC so that its history is the signal as played (a merged pair is one
+  // PLC frame of two frames' length).
+  const at = s.fifo + (<usize>fill << 1);
+  if ((kind == PLAY_FRAME || kind == PLAY_MERGE) && bytes == add) {
+    g711Decode(s.law, s.scratch, add, at);
+    plcReceive(at, add);
+    s.played += add / n;
   } else if (kind == PLAY_SILENCE) {
     // Silence between talkspurts still goes through the PLC's history, so a loss right after
     // it repeats silence rather than old speech.
-    memory.fill(pcm, 0, <usize>n << 1);
-    plcReceive(pcm, n);
+    memory.fill(at, 0, <usize>n << 1);
+    plcReceive(at, n);
     s.silent++;
   } else {
-    plcConceal(pcm, n);
+    plcConceal(at, n);
     s.concealed++;
   }
+  fill += add;
+  if (fill - n >= MIN_REMOVE) fill -= max(0, accelerateRemove(s.fifo, fill, fill - n));
+  memory.copy(pcm, s.fifo, <usize>n << 1);
+  fill -= n;
+  memory.copy(s.fifo, s.fifo + (<usize>n << 1), <usize>fill << 1);
+  s.fifoFill = fill;
   return n;
 }
 
@@ -285,8 +319,10 @@ export function mediaStat(field: i32): i32 {
     case STAT_FRAMES_SILENT: return <i32>s.silent;
     case STAT_FRAMES_FEC: return <i32>s.fec;
     case STAT_TARGET_DELAY_MS: return s.jitter.targetMs;
-    case STAT_CURRENT_DELAY_MS: return s.jitter.delayMs;
+    // The FIFO's backlog is delay too: audio already out of the jitter buffer, not yet played.
+    case STAT_CURRENT_DELAY_MS: return s.jitter.delayMs + (s.fifoFill >> 3);   // G.711 only: 8 kHz
     case STAT_LAST_KIND: return s.lastKind;
+    case STAT_MERGES: return <i32>s.merges;
   }
   return E_ARG;
 }
