@@ -1,8 +1,8 @@
 // Time-scale compression ("accelerate") of 8 kHz 16-bit PCM: plays queued speech faster by
 // removing whole pitch periods, the way WebRTC NetEQ's accelerate does, in integers only.
 //
-// At the read point x[0..) the removal length L (MIN_REMOVE..MAX_REMOVE samples, 2.5..15 ms, the
-// pitch range of speech) is the lag at which the signal best resembles itself: the largest
+// At the read point x[0..) the removal length L (`least`..MAX_REMOVE samples, at most 15 ms: one or more
+// pitch periods of speech) is the lag at which the signal best resembles itself: the largest
 // normalised cross-correlation between x[0..WINDOW) and x[L..L+WINDOW). Then x[0..L) becomes a
 // linear cross-fade from x[0..L) to x[L..2L), and x[2L..) moves up by L. The cross-fade starts
 // exactly on x[0] and ends exactly on x[2L-1], so neither edge of the seam can click, and where
@@ -19,7 +19,7 @@
 // lag that stands in for the square root of a normalised correlation.
 import { E_ARG } from "../abi/errors";
 
-export const MIN_REMOVE: i32 = 20;     // 2.5 ms: shorter lags would cut into one pitch period
+export const MIN_REMOVE: i32 = 20;     // 2.5 ms: the shortest lag searched (a 400 Hz pitch period)
 export const MAX_REMOVE: i32 = 120;    // 15 ms: the longest pitch period of speech (66.7 Hz)
 const WINDOW: i32 = 64;                // 8 ms compared at each lag
 
@@ -54,16 +54,17 @@ function bestLag(pcm: usize, lo: i32, hi: i32, step: i32): i32 {
   return best;
 }
 
-// Removes one stretch of MIN_REMOVE..min(MAX_REMOVE, excess) samples from the `available` samples
-// at pcm, in place, and returns how many (the samples after them move up). Returns 0 when no
-// removal fits (excess < MIN_REMOVE, or too little audio to compare), E_ARG for a null buffer or
-// counts that make no sense; nothing changes then.
-export function accelerateRemove(pcm: usize, available: i32, excess: i32): i32 {
-  if (pcm == 0 || excess < 0 || excess > available) return E_ARG;
+// Removes one stretch of max(MIN_REMOVE, least)..min(MAX_REMOVE, excess) samples from the
+// `available` samples at pcm, in place, and returns how many (the samples after them move up).
+// Returns 0 when no removal fits (excess below the least, or too little audio to compare), E_ARG
+// for a null buffer or counts that make no sense; nothing changes then.
+export function accelerateRemove(pcm: usize, available: i32, excess: i32, least: i32 = MIN_REMOVE): i32 {
+  if (pcm == 0 || excess < 0 || excess > available || least > MAX_REMOVE) return E_ARG;
+  const minLag = max(MIN_REMOVE, least);
   const maxLag = min(min(MAX_REMOVE, excess), min(available - WINDOW, available >> 1));
-  if (maxLag < MIN_REMOVE) return 0;
-  const coarse = bestLag(pcm, MIN_REMOVE, maxLag, 2);
-  const lag = bestLag(pcm, max(MIN_REMOVE, coarse - 1), min(maxLag, coarse + 1), 1);
+  if (maxLag < minLag) return 0;
+  const coarse = bestLag(pcm, minLag, maxLag, 2);
+  const lag = bestLag(pcm, max(minLag, coarse - 1), min(maxLag, coarse + 1), 1);
   // Cross-fade x[0..lag) into x[lag..2 lag): weight 0 on the later period at i = 0, 1 at lag - 1.
   for (let i = 0; i < lag; i++) {
     const a = <i32>load<i16>(pcm + (<usize>i << 1));

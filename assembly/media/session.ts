@@ -15,14 +15,14 @@ import { arenaAlloc } from "../util/arena";
 import { inMemory } from "../util/memcheck";
 import { LAW_MU, LAW_A, g711Encode, g711Decode } from "../codec/g711";
 import { plcInit, plcReceive, plcConceal, MAX_FRAME as PLC_MAX_FRAME } from "../codec/g711_plc";
-import { MIN_REMOVE, accelerateRemove } from "../codec/time_scale";
+import { accelerateRemove } from "../codec/time_scale";
 import { RtpPacketiser, packetiserNew, packetiserInit } from "../rtp/packetiser";
 import { RtpDepacketiser, depacketiserNew, depacketiserInit } from "../rtp/depacketiser";
 import { RTP_FIXED_HEADER } from "../rtp/packet";
 import { PT_PCMU, PT_PCMA, g711Send, g711Receive } from "../rtp/payload_g711";
 import { PT_OPUS_DEFAULT, opusSend, opusReceive } from "../rtp/payload_opus";
 import {
-  JitterBuffer, CODEC_G711, CODEC_OPUS, PLAY_SILENCE, PLAY_FRAME, PLAY_CONCEAL, PLAY_FEC,
+  JitterBuffer, CODEC_G711, CODEC_OPUS, PLAY_SILENCE, PLAY_FRAME, PLAY_CONCEAL, PLAY_FEC, PLAY_MERGE,
   jitterCreate, jitterErrorOf, jitterPut, jitterGet, jitterSource,
 } from "../jitter/buffer";
 
@@ -39,11 +39,14 @@ const JITTER_MAX_CAPACITY: i32 = 64;
 const JITTER_MIN_CAPACITY: i32 = 8;
 const PAYLOAD_SCRATCH: i32 = 768;            // one jitter slot (Opus at 60 ms: 720 bytes)
 // The G.711 playout FIFO: two frames of 20 ms handed over at once plus what a drain may leave
-// (under MIN_REMOVE samples). Longer frames are never merged (their pair would not fit).
+// (under DRAIN_PER_TICK samples). Longer frames are never merged (their pair would not fit).
 const MERGE_MAX_FRAME: i32 = 160;
-const FIFO_SAMPLES: i32 = 2 * MERGE_MAX_FRAME + MIN_REMOVE;
-// Until the jitter buffer exports it: the two-frame kind of jitterGet.
-const PLAY_MERGE: i32 = 4;
+// The promise to the jitter buffer (MERGE_GAP_TICKS there): while 5 ms or more is queued beyond
+// the tick's frame, the removals add up to at least 5 ms per tick. Kept as a running balance
+// rather than per tick, so a tick may take a longer period that fits the signal and the next a
+// shorter one (a tone's period 18.2 has no good multiple between 40 and 54 samples).
+const DRAIN_PER_TICK: i32 = 40;
+const FIFO_SAMPLES: i32 = 2 * MERGE_MAX_FRAME + DRAIN_PER_TICK;
 const MAX_PTIME_MS: i32 = 60;
 const SIZING_PTIME_MS: i32 = 20;
 
@@ -75,6 +78,7 @@ export const STAT_COUNT: i32 = 12;
   scratch: usize;        // PAYLOAD_SCRATCH bytes
   fifo: usize;           // G.711: FIFO_SAMPLES of PCM to play, oldest first (i16)
   fifoFill: i32;         // samples in it between ticks: what is queued beyond the tick just played
+  drainOwed: i32;        // samples the drain is behind its DRAIN_PER_TICK promise (< 0: ahead)
   merges: u32;
   txPackets: u32;
   txBytes: u32;
@@ -154,6 +158,7 @@ export function mediaStart(codec: i32, payloadType: i32, pcmRate: i32, ptimeMs: 
   s.ptimeMs = ptimeMs;
   s.frameSamples = frameSamples;
   s.fifoFill = 0;
+  s.drainOwed = 0;
   s.merges = 0;
   s.txPackets = 0; s.txBytes = 0; s.rxPackets = 0; s.rxRefused = 0;
   s.played = 0; s.concealed = 0; s.silent = 0; s.fec = 0; s.lastKind = PLAY_SILENCE;
@@ -276,7 +281,14 @@ export function mediaPlayout(nowMs: u32, pcm: usize, maxSamples: i32): i32 {
     s.concealed++;
   }
   fill += add;
-  if (fill - n >= MIN_REMOVE) fill -= max(0, accelerateRemove(s.fifo, fill, fill - n));
+  let owed = 0;
+  if (fill - n >= DRAIN_PER_TICK) {
+    owed = s.drainOwed + DRAIN_PER_TICK;
+    const removed = max(0, accelerateRemove(s.fifo, fill, fill - n, owed));
+    fill -= removed;
+    owed -= removed;
+  }
+  s.drainOwed = owed;
   memory.copy(pcm, s.fifo, <usize>n << 1);
   fill -= n;
   memory.copy(s.fifo, s.fifo + (<usize>n << 1), <usize>fill << 1);

@@ -65,7 +65,7 @@ function unchanged(n: i32): bool {
 
 describe("accelerateRemove", () => {
   it("removes between MIN_REMOVE and min(MAX_REMOVE, excess) samples from any audio", () => {
-    const excesses: StaticArray<i32> = [20, 21, 37, 80, 119, 160, 180];
+    const excesses: StaticArray<i32> = [20, 21, 37, 40, 57, 80, 119, 160, 180];
     for (let kind = KIND_SPEECH; kind <= KIND_SILENCE; kind++) {
       for (let e = 0; e < excesses.length; e++) {
         const excess = excesses[e];
@@ -74,7 +74,26 @@ describe("accelerateRemove", () => {
         const removed = accelerateRemove(buf, available, excess);
         expect(removed).toBeGreaterThanOrEqual(MIN_REMOVE, `kind ${kind} excess ${excess}`);
         expect(removed).toBeLessThanOrEqual(min(MAX_REMOVE, excess), `kind ${kind} excess ${excess}`);
+        // A caller that is behind on its drain asks for more than the shortest lag.
+        if (excess < 40) continue;
+        fill(kind, available);
+        const more = accelerateRemove(buf, available, excess, 40);
+        expect(more).toBeGreaterThanOrEqual(40, `kind ${kind} excess ${excess} least 40`);
+        expect(more).toBeLessThanOrEqual(min(MAX_REMOVE, excess));
       }
+    }
+  });
+
+  it("finds a 440 Hz tone's whole periods whatever the range allows", () => {
+    // 18.18 samples a period: 36.4 (2), 54.5 (3), 72.7 (4), 90.9 (5), 109.1 (6).
+    const ranges: StaticArray<i32> = [20, 50, 40, 60, 20, 120, 55, 80];
+    for (let r = 0; r < ranges.length; r += 2) {
+      const available = FRAME + ranges[r + 1];
+      fill(KIND_TONE, available);
+      const removed = accelerateRemove(buf, available, ranges[r + 1], ranges[r]);
+      const periods = removed * 440;
+      const offBy = abs(periods - ((periods + 4000) / 8000) * 8000);
+      expect(offBy).toBeLessThanOrEqual(8000 / 20, `range ${ranges[r]}..${ranges[r + 1]}: removed ${removed}`);
     }
   });
 
@@ -149,11 +168,13 @@ describe("accelerateRemove", () => {
     fill(KIND_SPEECH, 300);
     expect(accelerateRemove(buf, 300, MIN_REMOVE - 1)).toBe(0);   // too little excess
     expect(accelerateRemove(buf, 60, 40)).toBe(0);                 // too little to compare
+    expect(accelerateRemove(buf, 300, 50, 51)).toBe(0);             // less excess than the least asked
     expect(accelerateRemove(buf, 0, 0)).toBe(0);
     expect(accelerateRemove(0, 300, 140)).toBe(E_ARG);
     expect(accelerateRemove(buf, -1, 20)).toBe(E_ARG);
     expect(accelerateRemove(buf, 100, -5)).toBe(E_ARG);
     expect(accelerateRemove(buf, 100, 101)).toBe(E_ARG);
+    expect(accelerateRemove(buf, 300, 140, MAX_REMOVE + 1)).toBe(E_ARG);
     expect(unchanged(300)).toBe(true);
   });
 });
