@@ -22,7 +22,7 @@ import { RTP_FIXED_HEADER } from "../rtp/packet";
 import { PT_PCMU, PT_PCMA, g711Send, g711Receive } from "../rtp/payload_g711";
 import { PT_OPUS_DEFAULT, opusSend, opusReceive } from "../rtp/payload_opus";
 import {
-  JitterBuffer, CODEC_G711, CODEC_OPUS, PLAY_SILENCE, PLAY_FRAME, PLAY_CONCEAL, PLAY_FEC, PLAY_MERGE,
+  JitterBuffer, CODEC_G711, CODEC_OPUS, PLAY_SILENCE, PLAY_FRAME, PLAY_CONCEAL, PLAY_FEC,
   jitterCreate, jitterErrorOf, jitterPut, jitterGet, jitterSource,
 } from "../jitter/buffer";
 
@@ -62,8 +62,7 @@ export const STAT_FRAMES_FEC: i32 = 7;
 export const STAT_TARGET_DELAY_MS: i32 = 8;
 export const STAT_CURRENT_DELAY_MS: i32 = 9;
 export const STAT_LAST_KIND: i32 = 10;       // what the last playout did (PLAY_* of the jitter buffer)
-export const STAT_MERGES: i32 = 11;          // ticks that were handed two frames (G.711 time-scaling)
-export const STAT_COUNT: i32 = 12;
+export const STAT_COUNT: i32 = 11;
 
 @unmanaged class MediaSession {
   running: i32;
@@ -79,7 +78,6 @@ export const STAT_COUNT: i32 = 12;
   fifo: usize;           // G.711: FIFO_SAMPLES of PCM to play, oldest first (i16)
   fifoFill: i32;         // samples in it between ticks: what is queued beyond the tick just played
   drainOwed: i32;        // samples the drain is behind its DRAIN_PER_TICK promise (< 0: ahead)
-  merges: u32;
   txPackets: u32;
   txBytes: u32;
   rxPackets: u32;
@@ -159,7 +157,6 @@ export function mediaStart(codec: i32, payloadType: i32, pcmRate: i32, ptimeMs: 
   s.frameSamples = frameSamples;
   s.fifoFill = 0;
   s.drainOwed = 0;
-  s.merges = 0;
   s.txPackets = 0; s.txBytes = 0; s.rxPackets = 0; s.rxRefused = 0;
   s.played = 0; s.concealed = 0; s.silent = 0; s.fec = 0; s.lastKind = PLAY_SILENCE;
   s.newSsrc = 0; s.newSsrcStreak = 0;
@@ -258,15 +255,14 @@ export function mediaPlayout(nowMs: u32, pcm: usize, maxSamples: i32): i32 {
   if (s.codec == MEDIA_OPUS) return opusPlayout(s, kind, bytes, pcm, n);
   // G.711 goes through the FIFO: usually in and straight out again; after a merged pair, the
   // backlog beyond this tick's frame is played faster, a pitch period at a time.
-  let add = n;
-  if (kind == PLAY_MERGE && bytes == n << 1) { add = bytes; s.merges++; }
+  const add = bytes == n << 1 ? bytes : n;   // PLAY_MERGE: a pair
   // Only a jitter buffer merging again before the last pair drained could overflow the FIFO:
   // the newest queued samples give way to the new ones then.
   let fill = min(s.fifoFill, FIFO_SAMPLES - add);
   // Decoded through the PLC so that its history is the signal as played (a merged pair is one
   // PLC frame of two frames' length).
   const at = s.fifo + (<usize>fill << 1);
-  if ((kind == PLAY_FRAME || kind == PLAY_MERGE) && bytes == add) {
+  if (bytes == add) {                 // PLAY_FRAME, or PLAY_MERGE's pair (G.711 has no FEC)
     g711Decode(s.law, s.scratch, add, at);
     plcReceive(at, add);
     s.played += add / n;
@@ -284,7 +280,7 @@ export function mediaPlayout(nowMs: u32, pcm: usize, maxSamples: i32): i32 {
   let owed = 0;
   if (fill - n >= DRAIN_PER_TICK) {
     owed = s.drainOwed + DRAIN_PER_TICK;
-    const removed = max(0, accelerateRemove(s.fifo, fill, fill - n, owed));
+    const removed = accelerateRemove(s.fifo, fill, fill - n, owed, s.scratch);   // never an error here
     fill -= removed;
     owed -= removed;
   }
@@ -334,7 +330,6 @@ export function mediaStat(field: i32): i32 {
     // The FIFO's backlog is delay too: audio already out of the jitter buffer, not yet played.
     case STAT_CURRENT_DELAY_MS: return s.jitter.delayMs + (s.fifoFill >> 3);   // G.711 only: 8 kHz
     case STAT_LAST_KIND: return s.lastKind;
-    case STAT_MERGES: return <i32>s.merges;
   }
   return E_ARG;
 }

@@ -1,13 +1,17 @@
 // Time-scale compression in the image (assembly/codec/time_scale.ts): how much one call removes
 // on every kind of audio, exactness on periodic signals, no click at the seam, and bad arguments.
 // (How it sounds through the whole media session, on real speech, is tests/node/media-accelerate.test.ts.)
-import { accelerateRemove, MIN_REMOVE, MAX_REMOVE } from "../../assembly/codec/time_scale";
+import { accelerateRemove, MIN_REMOVE, MAX_REMOVE, WORK_BYTES } from "../../assembly/codec/time_scale";
 import { E_ARG } from "../../assembly/abi/errors";
 
 const CAP: i32 = 400;
 const buf = memory.data(CAP * 2, 2);
 const orig = memory.data(CAP * 2, 2);
 const FRAME: i32 = 160;
+const work = memory.data(WORK_BYTES, 8);
+function remove(pcm: usize, available: i32, excess: i32, least: i32 = MIN_REMOVE): i32 {
+  return accelerateRemove(pcm, available, excess, least, work);
+}
 
 function get(p: usize, i: i32): i32 { return <i32>load<i16>(p + (<usize>i << 1)); }
 function set(p: usize, i: i32, v: i32): void { store<i16>(p + (<usize>i << 1), <i16>v); }
@@ -71,13 +75,13 @@ describe("accelerateRemove", () => {
         const excess = excesses[e];
         const available = FRAME + excess;
         fill(kind, available);
-        const removed = accelerateRemove(buf, available, excess);
+        const removed = remove(buf, available, excess);
         expect(removed).toBeGreaterThanOrEqual(MIN_REMOVE, `kind ${kind} excess ${excess}`);
         expect(removed).toBeLessThanOrEqual(min(MAX_REMOVE, excess), `kind ${kind} excess ${excess}`);
         // A caller that is behind on its drain asks for more than the shortest lag.
         if (excess < 40) continue;
         fill(kind, available);
-        const more = accelerateRemove(buf, available, excess, 40);
+        const more = remove(buf, available, excess, 40);
         expect(more).toBeGreaterThanOrEqual(40, `kind ${kind} excess ${excess} least 40`);
         expect(more).toBeLessThanOrEqual(min(MAX_REMOVE, excess));
       }
@@ -90,7 +94,7 @@ describe("accelerateRemove", () => {
     for (let r = 0; r < ranges.length; r += 2) {
       const available = FRAME + ranges[r + 1];
       fill(KIND_TONE, available);
-      const removed = accelerateRemove(buf, available, ranges[r + 1], ranges[r]);
+      const removed = remove(buf, available, ranges[r + 1], ranges[r]);
       const periods = removed * 440;
       const offBy = abs(periods - ((periods + 4000) / 8000) * 8000);
       expect(offBy).toBeLessThanOrEqual(8000 / 20, `range ${ranges[r]}..${ranges[r + 1]}: removed ${removed}`);
@@ -99,9 +103,9 @@ describe("accelerateRemove", () => {
 
   it("removes the longest allowed stretch from digital silence", () => {
     memory.fill(buf, 0, CAP * 2);
-    expect(accelerateRemove(buf, FRAME + 100, 100)).toBe(100);
-    expect(accelerateRemove(buf, FRAME + 160, 160)).toBe(MAX_REMOVE);
-    expect(accelerateRemove(buf, FRAME + 37, 37)).toBe(37);
+    expect(remove(buf, FRAME + 100, 100)).toBe(100);
+    expect(remove(buf, FRAME + 160, 160)).toBe(MAX_REMOVE);
+    expect(remove(buf, FRAME + 37, 37)).toBe(37);
   });
 
   it("removes whole periods of a periodic signal and leaves every sample exact", () => {
@@ -114,7 +118,7 @@ describe("accelerateRemove", () => {
       const available = 2 * FRAME;
       for (let i = period; i < available; i++) set(buf, i, get(buf, i - period));
       for (let i = 0; i < available; i++) set(orig, i, get(buf, i));
-      const removed = accelerateRemove(buf, available, available - FRAME);
+      const removed = remove(buf, available, available - FRAME);
       expect(removed % period).toBe(0, `period ${period} removed ${removed}`);
       expect(removed).toBeGreaterThan(0);
       for (let i = 0; i < available - removed; i++) expect(get(buf, i)).toBe(get(orig, i + removed), `period ${period} sample ${i}`);
@@ -125,7 +129,7 @@ describe("accelerateRemove", () => {
     const available = FRAME + 160;
     fill(KIND_TONE, available);
     const own = largestStep(orig, 0, available);
-    const removed = accelerateRemove(buf, available, 160);
+    const removed = remove(buf, available, 160);
     // 440 Hz has a period of 18.2 samples: a whole number of periods is (close to) a multiple.
     const periods = removed * 440;
     const offBy = abs(periods - ((periods + 4000) / 8000) * 8000);
@@ -155,7 +159,7 @@ describe("accelerateRemove", () => {
           memory.copy(orig, buf, <usize>available << 1);
         }
         const own = largestStep(orig, 0, available);
-        const removed = accelerateRemove(buf, available, excess);
+        const removed = remove(buf, available, excess);
         const step = largestStep(buf, 0, available - removed);
         worst = max(worst, step * 100 / own);
         expect(step).toBeLessThanOrEqual(own + own / 10, `kind ${kind} phase ${phase} removed ${removed}`);
@@ -166,15 +170,16 @@ describe("accelerateRemove", () => {
 
   it("removes nothing, without trapping, for arguments that leave no room or make no sense", () => {
     fill(KIND_SPEECH, 300);
-    expect(accelerateRemove(buf, 300, MIN_REMOVE - 1)).toBe(0);   // too little excess
-    expect(accelerateRemove(buf, 60, 40)).toBe(0);                 // too little to compare
-    expect(accelerateRemove(buf, 300, 50, 51)).toBe(0);             // less excess than the least asked
-    expect(accelerateRemove(buf, 0, 0)).toBe(0);
-    expect(accelerateRemove(0, 300, 140)).toBe(E_ARG);
-    expect(accelerateRemove(buf, -1, 20)).toBe(E_ARG);
-    expect(accelerateRemove(buf, 100, -5)).toBe(E_ARG);
-    expect(accelerateRemove(buf, 100, 101)).toBe(E_ARG);
-    expect(accelerateRemove(buf, 300, 140, MAX_REMOVE + 1)).toBe(E_ARG);
+    expect(remove(buf, 300, MIN_REMOVE - 1)).toBe(0);   // too little excess
+    expect(remove(buf, 60, 40)).toBe(0);                 // too little to compare
+    expect(remove(buf, 300, 50, 51)).toBe(0);             // less excess than the least asked
+    expect(remove(buf, 300, 140, MAX_REMOVE + 1)).toBe(0);  // more than any removal
+    expect(remove(buf, 0, 0)).toBe(0);
+    expect(remove(0, 300, 140)).toBe(E_ARG);
+    expect(accelerateRemove(buf, 300, 140, MIN_REMOVE, 0)).toBe(E_ARG);
+    expect(remove(buf, -1, 20)).toBe(E_ARG);
+    expect(remove(buf, 100, -5)).toBe(E_ARG);
+    expect(remove(buf, 100, 101)).toBe(E_ARG);
     expect(unchanged(300)).toBe(true);
   });
 });
