@@ -23,7 +23,7 @@ import { E_ARG } from "../abi/errors";
 export const MIN_REMOVE: i32 = 20;     // 2.5 ms: the shortest lag searched (a 400 Hz pitch period)
 export const MAX_REMOVE: i32 = 120;    // 15 ms: the longest pitch period of speech (66.7 Hz)
 const WINDOW: i32 = 64;                // 8 ms compared at each lag of the 2 kHz copy ...
-const FINE_WINDOW: i32 = 48;           // ... and 6 ms at full rate
+const FINE_WINDOW: i32 = 32;           // ... and 4 ms at full rate
 const FINE_REACH: i32 = 2;             // full-rate lags tried each side of the coarse one
 // Scratch the caller lends for the 2 kHz copy (i16).
 export const WORK_BYTES: i32 = ((MAX_REMOVE + WINDOW) >> 2) << 1;
