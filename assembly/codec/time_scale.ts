@@ -1,9 +1,9 @@
 // Time-scale compression ("accelerate") of 8 kHz 16-bit PCM: plays queued speech faster by
 // removing whole pitch periods, the way WebRTC NetEQ's accelerate does, in integers only.
 //
-// At the read point x[0..) the removal length L (`least`..MAX_REMOVE samples, at most 15 ms: one or more
-// pitch periods of speech) is the lag at which the signal best resembles itself: the largest
-// normalised cross-correlation between x[0..WINDOW) and x[L..L+WINDOW). Then x[0..L) becomes a
+// At the read point x[0..) the removal length L (from the caller's least to MAX_REMOVE samples,
+// 15 ms: one or more pitch periods of speech) is the lag at which the signal best resembles
+// itself: the largest normalised cross-correlation between x[0..) and x[L..). Then x[0..L) becomes a
 // linear cross-fade from x[0..L) to x[L..2L), and x[2L..) moves up by L. The cross-fade starts
 // exactly on x[0] and ends exactly on x[2L-1], so neither edge of the seam can click, and where
 // the two periods are equal (a periodic signal at a multiple of its period) the output is the
@@ -67,7 +67,8 @@ export function accelerateRemove(pcm: usize, available: i32, excess: i32, least:
   const quads = (maxLag + WINDOW) >> 2;
   for (let j = 0; j < quads; j++) {
     const p = pcm + (<usize>j << 3);
-    store<i16>(work + (<usize>j << 1), <i16>((<i32>load<i16>(p) + <i32>load<i16>(p, 2) + <i32>load<i16>(p, 4) + <i32>load<i16>(p, 6)) >> 2));
+    const sum = <i32>load<i16>(p) + <i32>load<i16>(p, 2) + <i32>load<i16>(p, 4) + <i32>load<i16>(p, 6);
+    store<i16>(work + (<usize>j << 1), <i16>(sum >> 2));
   }
   const coarse = bestLag(work, WINDOW >> 2, (minLag + 3) >> 2, maxLag >> 2) << 2;
   const lag = bestLag(pcm, FINE_WINDOW, max(minLag, coarse - FINE_REACH), min(maxLag, coarse + FINE_REACH));

@@ -247,7 +247,8 @@ export function mediaPlayout(nowMs: u32, pcm: usize, maxSamples: i32): i32 {
   if (!inMemory(pcm, <usize>n << 1)) return E_ARG;
   // A G.711 frame is n bytes: a cap of one keeps the buffer from merging frames whose pair
   // would not fit the FIFO.
-  const got = jitterGet(s.jitter, nowMs, s.scratch, n > MERGE_MAX_FRAME && s.codec != MEDIA_OPUS ? n : PAYLOAD_SCRATCH);
+  const cap = n > MERGE_MAX_FRAME && s.codec != MEDIA_OPUS ? n : PAYLOAD_SCRATCH;
+  const got = jitterGet(s.jitter, nowMs, s.scratch, cap);
   if (got < 0) return got;
   const kind = got & 0xff;
   const bytes = got >> 8;
@@ -259,8 +260,9 @@ export function mediaPlayout(nowMs: u32, pcm: usize, maxSamples: i32): i32 {
   // Only a jitter buffer merging again before the last pair drained could overflow the FIFO:
   // the newest queued samples give way to the new ones then.
   let fill = min(s.fifoFill, FIFO_SAMPLES - add);
-  // Decoded through the PLC so that its history is the signal as played (a merged pair is one
-  // PLC frame of two frames' length).
+  // Through the PLC before the FIFO: its history is then the decoded signal in order (a merged
+  // pair is one PLC frame of two frames' length), so a concealment continues from the FIFO's
+  // last sample, which is what will have been played just before it.
   const at = s.fifo + (<usize>fill << 1);
   if (bytes == add) {                 // PLAY_FRAME, or PLAY_MERGE's pair (G.711 has no FEC)
     g711Decode(s.law, s.scratch, add, at);
