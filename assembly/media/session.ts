@@ -104,11 +104,11 @@ function sessionCreate(): MediaSession | null {
   const s = changetype<MediaSession>(at);
   s.tx = packetiserNew();
   s.rx = depacketiserNew();
-  s.scratch = arenaAlloc(PAYLOAD_SCRATCH);
-  s.fifo = arenaAlloc(FIFO_SAMPLES << 1);
+  s.scratch = arenaAlloc(PAYLOAD_SCRATCH + (FIFO_SAMPLES << 1));
+  s.fifo = s.scratch + <usize>PAYLOAD_SCRATCH;
   // Sized for the largest stream any call may ask for, so every later call fits this block.
   const jb = jitterCreate(0, CODEC_OPUS, SIZING_PTIME_MS, JITTER_SIZING_CAPACITY);
-  if (jb == 0 || s.scratch == 0 || s.fifo == 0 || plcInit() < 0) return null;
+  if (jb == 0 || s.scratch == 0 || plcInit() < 0) return null;
   s.jitter = changetype<JitterBuffer>(jb);
   return s;
 }
