@@ -33,7 +33,7 @@ export const MEDIA_OPUS: i32 = 2;
 
 export const MAX_FRAME_SAMPLES: i32 = 960;   // 20 ms at 48 kHz, 60 ms at 16 kHz
 // The jitter buffer's memory is set once, for 24 Opus packets of 20 ms (480 ms); each call then
-// takes as many packets of its own size as fit (36 of G.711 at 20 ms: 720 ms; 8 of Opus at 60 ms).
+// takes as many packets of its own size as fit (35 of G.711 at 20 ms: 700 ms; 8 of Opus at 60 ms).
 const JITTER_SIZING_CAPACITY: i32 = 24;
 const JITTER_MAX_CAPACITY: i32 = 64;
 const JITTER_MIN_CAPACITY: i32 = 8;
