@@ -166,6 +166,7 @@ export function runOurs(ticks: Tick[], options: OursOptions = {}): Outcome[] {
   const out = io + 1024;
   const view = () => new DataView(image.exports.memory.buffer);
   const outcomes: Outcome[] = [];
+  let backlog = 0;
   for (const tick of ticks) {
     for (const p of tick.puts) {
       const v = view();
@@ -173,9 +174,11 @@ export function runOurs(ticks: Tick[], options: OursOptions = {}): Outcome[] {
       v.setInt32(io, p.id, true);
       x.vsdk_jitter_put(p.seq, p.ts >>> 0, (Math.floor(p.arrivalMs) + offset) >>> 0, io, G711_FRAME_BYTES);
     }
-    const g = x.vsdk_jitter_get((tick.atMs + offset) >>> 0, out, 1024);
+    const g = x.vsdk_jitter_get((tick.atMs + offset) >>> 0, out, backlog <= ACCELERATE_MS_PER_TICK ? 1024 : G711_FRAME_BYTES);
     if (g < 0) throw new Error(`vsdk_jitter_get failed: ${g}`);
     const kind = g & 0xff;
+    if (kind === KIND_MERGE) backlog += FRAME_MS;
+    backlog -= Math.min(ACCELERATE_MS_PER_TICK, backlog);
     if (kind === KIND_FRAME) outcomes.push(view().getInt32(out, true));
     else if (kind === KIND_MERGE) outcomes.push([view().getInt32(out, true), view().getInt32(out + G711_FRAME_BYTES, true)]);
     else if (kind === KIND_CONCEAL || kind === KIND_FEC) outcomes.push(CONCEAL);

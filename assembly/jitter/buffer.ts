@@ -43,7 +43,7 @@ export const PLAY_FRAME: i32 = 1;   // decode the payload copied to out
 export const PLAY_CONCEAL: i32 = 2; // a frame is missing: conceal (G.711 PLC, Opus decoder PLC)
 export const PLAY_FEC: i32 = 3;     // missing, but the next packet is here: decode its FEC data (copied to out)
 export const PLAY_MERGE: i32 = 4;   // two consecutive frames copied to out: play both in this tick's
-                                    // time and the next few, time-compressed (G.711 only; see MERGE_GAP_TICKS)
+                                    // time and the next few, time-compressed (G.711 only; see MERGE_HOLD_TICKS)
 
 export const MIN_CAPACITY: i32 = 4;
 export const MAX_CAPACITY: i32 = 128;
@@ -92,10 +92,12 @@ const REBASE_TS: i32 = 1 << 29;        // keep timestamp differences far from i3
   playedMask: u32;    // bit k: packet nextSeq-1-k was played (tells duplicates from late ones)
   starvedTicks: u16;  // ticks starved in a row (saturates)
   behindTicks: u16;   // ticks since packets began to arrive behind the playout clock (0: they do not; saturates)
-  excessTicks: u16;   // ticks in a row a frame or more above the target (saturates)
+  excessTicks: u16;   // ticks in a row a frame or more above the target
   farStreak: u16;
   farSeq: u16;
   waitedSeq: i32;     // the missing packet already waited for once (-1: none)
+  lateTs: u32;        // timestamp of the last packet that came later than the target delay
+  bunchQ8: i32;       // how often such packets come within BUNCH_FRAMES of each other, Q8, averaged
   freeRate: i32;      // free moments (lost frames skipped, talkspurt starts) per tick, Q16, averaged
   targetMs: i32;
   delayMs: i32;       // the current delay at the last get()
@@ -194,6 +196,7 @@ export function jitterRestart(jb: JitterBuffer): void {
   jb.excessTicks = 0;
   jb.farStreak = 0;
   jb.waitedSeq = -1;
+  jb.bunchQ8 = 256;
   jb.behindTicks = 0;
   jb.freeRate = 0;
   jb.freeTicks = 0;
@@ -307,7 +310,7 @@ export function jitterPut(jb: JitterBuffer, seq: u32, ts: u32, arrivalMs: u32, p
     const played = -ahead <= 32 && ((jb.playedMask >> <u32>(-ahead - 1)) & 1) != 0;
     if (played) { jb.duplicates++; return E_DUPLICATE; }
     if (jb.started || jb.highAhead - ahead >= jb.capacity) {
-      delayWindowAdd(jb.window, ageMs(jb, arrivalMs, ts));
+      noteDelay(jb, arrivalMs, ts);
       jb.late++;
       return E_LATE;
     }
@@ -337,8 +340,22 @@ export function jitterPut(jb: JitterBuffer, seq: u32, ts: u32, arrivalMs: u32, p
   jb.buffered++;
   if (ahead > jb.highAhead) jb.highAhead = ahead;
   jb.received++;
-  delayWindowAdd(jb.window, ageMs(jb, arrivalMs, ts));
+  noteDelay(jb, arrivalMs, ts);
   return OK;
+}
+
+// Packets later than the target come alone (independent jitter) or in bunches (a stall, a burst
+// of queueing: the packets behind the first late one are late too). Where they bunch, a frame
+// that a wait added is worth keeping for a while: it lets the next ones of the bunch play in time.
+const BUNCH_FRAMES: i32 = 8;
+function noteDelay(jb: JitterBuffer, arrivalMs: u32, ts: u32): void {
+  const age = ageMs(jb, arrivalMs, ts);
+  delayWindowAdd(jb.window, age);
+  if (!jb.started || age <= jb.targetMs) return;
+  const near = BUNCH_FRAMES * jb.frameTs;
+  const bunched = <u32>(tsAhead(jb.lateTs, ts) + near) <= <u32>(near << 1);   // within `near` either way
+  jb.bunchQ8 += ((bunched ? 256 : 0) - jb.bunchQ8) >> 3;
+  jb.lateTs = ts;
 }
 
 // Free moments let the delay down at no cost: averaged over FREE_RATE_SHIFT (512 ticks, ~10 s).
@@ -522,14 +539,16 @@ const GROW_BELOW_MS: i32 = 10;         // insert a frame when the delay is this 
 const SHRINK_SUSTAIN_TICKS: i32 = 25;  // a lower delay better for 0.5 s with no free moment: drop one
 const WAIT_MAX_MS: i32 = 20;           // wait this far above target for a late packet, no further ...
 const WAIT_MAX_FREE_MS: i32 = 40;      // ... or this far where shrinking is free (time-scaling)
-// A merge leaves the media session a frame of audio to drain by time-compression; it removes at
-// least 5 ms a tick while 5 ms or more is queued (docs/time-scaling.md), so a frame is gone
-// within 4 ticks. The buffer merges once it has been a frame above target for that many ticks
-// in a row, which also spaces merges that far apart. Waiting those ticks rather than merging at
-// once keeps the frame a wait added while stragglers tend to come in bunches (a host's
-// scheduling stalls, a burst of jitter): measured in a call over loopback, 0-9 ticks concealed
-// in 5 s instead of 9-20, for 9 fewer of 273 traces meeting the bar (208 instead of 217).
-export const MERGE_GAP_TICKS: i32 = 4;
+// A merge leaves the media session a frame of audio to drain by time-compression (at least 5 ms
+// a tick, docs/time-scaling.md); the session passes a cap of one slot until its FIFO has room for
+// the next pair, so merges are spaced by the session, not here. When to merge: where late
+// packets come alone, at once (the frame a wait added is pure delay); where they bunch (a host's
+// scheduling stalls, a burst of queueing), after 4 ticks a frame above target, so the rest of a
+// bunch plays in that frame instead of being waited for one by one. Measured in a call over
+// loopback, merging at once there concealed 9-20 ticks in 5 s, holding 0-9. Until the estimate
+// has seen late packets come alone, the buffer holds.
+const MERGE_HOLD_TICKS: i32 = 4;
+const BUNCHED_Q8: i32 = 64;            // a quarter of the late packets within BUNCH_FRAMES of the last
 const PATH_CHANGE_MS: i32 = 200;       // packets behind the clock for this long: the path got longer
 
 // One playout tick: what to play at `now`. Copies a payload to `out` (cap bytes, at least the
@@ -556,7 +575,8 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
   let excess = current - goal;
   const waitMax = shrinksFree(jb) ? WAIT_MAX_FREE_MS : WAIT_MAX_MS;
   jb.delayMs = current;
-  if (current - goal >= jb.ptimeMs) { if (jb.excessTicks < 0xffff) jb.excessTicks++; } else jb.excessTicks = 0;
+  // A wrap after 65,536 ticks only restarts the count (a frame above target for 25 ticks drops or merges).
+  if (excess >= jb.ptimeMs) jb.excessTicks++; else jb.excessTicks = 0;
 
   for (;;) {
     // Packets behind the playout clock (it ran on while starved) are too late to play.
@@ -583,9 +603,11 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
         jb.inserted++;
         return conceal(jb, out);
       }
-      // A frame above target for MERGE_GAP_TICKS: G.711 plays the next two frames in this tick's
-      // time and the next few (time-compressed by the media session), so no packet is lost to shrink.
-      if (<i32>jb.excessTicks >= MERGE_GAP_TICKS && shrinksFree(jb) && cap >= jb.slotBytes << 1 &&
+      // A frame above target (for MERGE_HOLD_TICKS where late packets bunch): G.711 plays the next
+      // two frames in this tick's time and the next few (time-compressed by the media session), so
+      // no packet is lost to shrink.
+      if ((<i32>jb.excessTicks >= (jb.bunchQ8 >= BUNCHED_Q8 ? MERGE_HOLD_TICKS : 1) || excess >= jb.ptimeMs << 1) &&
+          shrinksFree(jb) && cap >= jb.slotBytes << 1 &&
           nextFollowsHead(jb)) return playTwo(jb, out);
       if (<i32>jb.excessTicks < SHRINK_SUSTAIN_TICKS) return playHead(jb, out);
       // No silence or loss came along to shrink for free: let one packet go.

@@ -41,7 +41,7 @@ const PAYLOAD_SCRATCH: i32 = 768;            // one jitter slot (Opus at 60 ms: 
 // The G.711 playout FIFO: two frames of 20 ms handed over at once plus what a drain may leave
 // (under DRAIN_PER_TICK samples). Longer frames are never merged (their pair would not fit).
 const MERGE_MAX_FRAME: i32 = 160;
-// The promise to the jitter buffer (MERGE_GAP_TICKS there): while 5 ms or more is queued beyond
+// The promise behind merges (and the jitter simulator's replay): while 5 ms or more is queued beyond
 // the tick's frame, the removals add up to at least 5 ms per tick. Kept as a running balance
 // rather than per tick, so a tick may take a longer period that fits the signal and the next a
 // shorter one (a tone's period 18.2 has no good multiple between 40 and 54 samples).
@@ -245,9 +245,10 @@ export function mediaPlayout(nowMs: u32, pcm: usize, maxSamples: i32): i32 {
   const n = s.frameSamples;
   if (maxSamples < n) return E_NOSPACE;
   if (!inMemory(pcm, <usize>n << 1)) return E_ARG;
-  // A G.711 frame is n bytes: a cap of one keeps the buffer from merging frames whose pair
-  // would not fit the FIFO.
-  const cap = n > MERGE_MAX_FRAME && s.codec != MEDIA_OPUS ? n : PAYLOAD_SCRATCH;
+  // A G.711 frame is n bytes: a cap of one keeps the buffer from merging a pair that would not
+  // fit the FIFO (frames longer than MERGE_MAX_FRAME, or the last pair not yet under 5 ms: the
+  // drain's promise makes that 3 ticks after a merge at the latest).
+  const cap = s.codec != MEDIA_OPUS && s.fifoFill + (n << 1) >= FIFO_SAMPLES ? n : PAYLOAD_SCRATCH;
   const got = jitterGet(s.jitter, nowMs, s.scratch, cap);
   if (got < 0) return got;
   const kind = got & 0xff;
@@ -257,9 +258,7 @@ export function mediaPlayout(nowMs: u32, pcm: usize, maxSamples: i32): i32 {
   // G.711 goes through the FIFO: usually in and straight out again; after a merged pair, the
   // backlog beyond this tick's frame is played faster, a pitch period at a time.
   const add = bytes == n << 1 ? bytes : n;   // PLAY_MERGE: a pair
-  // Only a jitter buffer merging again before the last pair drained could overflow the FIFO:
-  // the newest queued samples give way to the new ones then.
-  let fill = min(s.fifoFill, FIFO_SAMPLES - add);
+  let fill = s.fifoFill;   // the cap above keeps fill + add within FIFO_SAMPLES
   // Through the PLC before the FIFO: its history is then the decoded signal in order (a merged
   // pair is one PLC frame of two frames' length), so a concealment continues from the FIFO's
   // last sample, which is what will have been played just before it.
@@ -281,7 +280,8 @@ export function mediaPlayout(nowMs: u32, pcm: usize, maxSamples: i32): i32 {
   fill += add;
   let owed = 0;
   if (fill - n >= DRAIN_PER_TICK) {
-    owed = s.drainOwed + DRAIN_PER_TICK;
+    // A new pair starts its own balance: what the last one's drain took ahead does not slow it.
+    owed = (add > n ? 0 : s.drainOwed) + DRAIN_PER_TICK;
     const removed = accelerateRemove(s.fifo, fill, fill - n, owed, s.scratch);   // never an error here
     fill -= removed;
     owed -= removed;

@@ -102,11 +102,12 @@ test("our buffer shrinks by merging (G.711) rather than dropping packets on a st
   const { outcomes, result } = replay(generateTraceCsv({ kind: "clean", seed: 4, packets: 6000 }), "ours");
   const merges = outcomes.filter((o) => Array.isArray(o)).length;
   assert.ok(merges > 0, "no merge happened");
-  // Spacing: the media session drains a merge within FRAME_MS / ACCELERATE_MS_PER_TICK ticks.
+  // Spacing: a pair fits the media session's FIFO once the last one has drained to at most one
+  // tick's drain (ACCELERATE_MS_PER_TICK a tick), so merges are at least 3 ticks apart.
   let last = -Infinity;
   outcomes.forEach((o, i) => {
     if (!Array.isArray(o)) return;
-    assert.ok(i - last >= FRAME_MS / ACCELERATE_MS_PER_TICK, `merges at ticks ${last} and ${i}`);
+    assert.ok(i - last >= FRAME_MS / ACCELERATE_MS_PER_TICK - 1, `merges at ticks ${last} and ${i}`);
     last = i;
   });
   const image = Image.load();
@@ -114,6 +115,43 @@ test("our buffer shrinks by merging (G.711) rather than dropping packets on a st
   runOurs(schedule(trace).ticks, { image });
   assert.equal(readStats(image).dropped, 0, "no packet was dropped to shrink");
   assert.ok(result.late < result.packets * 0.01, `${result.late} late`);
+});
+
+// A trace at a steady 50-54 ms where, every 100th packet, `bunch` packets in a row come `lateMs` later.
+function lateBunchesCsv(bunch: number, lateMs: number): string {
+  const rows: string[] = ["seq,send_ms,arrival_ms"];
+  for (let i = 0; i < 6000; i++) {
+    const late = i % 100 < bunch ? lateMs : 0;
+    rows.push(`${i % 65536},${i * 20},${i * 20 + 50 + ((i * 7) % 5) + late}`);
+  }
+  return rows.join("\n") + "\n";
+}
+
+/** For each wait (a concealed tick, then a packet played or merged), ticks until the next merge. */
+function waitToMerge(outcomes: Outcome[], from: number): number[] {
+  const gaps: number[] = [];
+  for (let i = from; i < outcomes.length - 1; i++) {
+    const next = outcomes[i + 1];
+    if (outcomes[i] !== CONCEAL || (typeof next === "number" && next < 0)) continue;
+    const m = outcomes.findIndex((o, k) => k > i && Array.isArray(o));
+    if (m > 0) gaps.push(m - i);
+  }
+  return gaps;
+}
+
+test("a frame a wait added is given back at once where late packets come alone, and kept for a while where they bunch", () => {
+  const from = 4000;                   // 80 s: the estimate of how late packets come has settled
+  const alone = replay(lateBunchesCsv(1, 30), "ours");
+  const bunched = replay(lateBunchesCsv(3, 20), "ours");
+  const aloneGaps = waitToMerge(alone.outcomes, from), bunchedGaps = waitToMerge(bunched.outcomes, from);
+  assert.ok(aloneGaps.length >= 15 && bunchedGaps.length >= 15, `${aloneGaps.length} / ${bunchedGaps.length} waits`);
+  // Alone: the saved packet is merged with the next one on the tick it arrives for.
+  assert.ok(aloneGaps.every((g) => g === 1), `wait to merge, packets late alone: ${aloneGaps.join(",")}`);
+  // In bunches: the frame is kept 4 ticks above target (the rest of the bunch plays in it) before
+  // the merge gives it back.
+  assert.ok(bunchedGaps.every((g) => g === 4), `wait to merge, packets late in bunches: ${bunchedGaps.join(",")}`);
+  assert.equal(alone.result.late, 0);
+  assert.equal(bunched.result.late, 0);
 });
 
 test("silence between talkspurts is neither lost nor concealed for long", () => {
