@@ -53,13 +53,36 @@ export function rtpTimestamp(sendMs: number): number {
   return Number(BigInt.asUintN(32, BigInt(Math.round(sendMs * CLOCK_KHZ))));
 }
 
+/**
+ * Each packet's RTP timestamp. A sender's timestamps count samples, so they advance by exactly a
+ * frame from one packet to the next, and by whole frames over a talkspurt gap, whatever the jitter
+ * of the send times a captured trace records: the first is round(send_ms x 8), each next one the
+ * previous plus 160 x the frames between them (at least its sequence distance, else the send
+ * time difference in whole frames).
+ */
+export function rtpTimestamps(trace: Trace): Map<number, number> {
+  const out = new Map<number, number>();
+  let prev: Trace["packets"][number] | null = null;
+  let ts = 0;
+  for (const p of trace.packets) {
+    if (prev === null) ts = rtpTimestamp(p.sendMs);
+    else {
+      const frames = Math.max(p.id - prev.id, Math.round((p.sendMs - prev.sendMs) / FRAME_MS));
+      ts = (ts + frames * FRAME_MS * CLOCK_KHZ) % 2 ** 32;
+    }
+    out.set(p.id, ts);
+    prev = p;
+  }
+  return out;
+}
+
 export function schedule(trace: Trace): { t0: number; ticks: Tick[] } {
   const arrivals: Array<{ id: number; seq: number; ts: number; arrivalMs: number; order: number }> = [];
   let order = 0;
-  const sendOf = new Map(trace.packets.map((p) => [p.id, p.sendMs]));
+  const tsOf = rtpTimestamps(trace);
   for (const r of trace.rows) {
     if (r.arrivalMs === null) continue;
-    arrivals.push({ id: r.id, seq: r.seq, ts: rtpTimestamp(sendOf.get(r.id)!), arrivalMs: r.arrivalMs, order: order++ });
+    arrivals.push({ id: r.id, seq: r.seq, ts: tsOf.get(r.id)!, arrivalMs: r.arrivalMs, order: order++ });
   }
   arrivals.sort((a, b) => a.arrivalMs - b.arrivalMs || a.order - b.order);
   const ticks: Tick[] = [];

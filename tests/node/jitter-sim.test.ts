@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { parseTraceCsv, TraceError } from "../../host-node/jitter-trace.js";
-import { schedule, score, runOurs, readStats, FRAME_MS, ACCELERATE_MS_PER_TICK, CONCEAL, type Outcome } from "../../host-node/jitter-sim.js";
+import { schedule, score, runOurs, readStats, rtpTimestamps, FRAME_MS, ACCELERATE_MS_PER_TICK, CONCEAL, type Outcome } from "../../host-node/jitter-sim.js";
 import { runSpeex } from "../../host-node/jitter-speex.js";
 import { generateTrace, generateTraceCsv, TRACE_KINDS } from "../../host-node/jitter-trace-gen.js";
 import { Image } from "../../host-node/image.js";
@@ -152,6 +152,21 @@ test("a frame a wait added is given back at once where late packets come alone, 
   assert.ok(bunchedGaps.every((g) => g === 4), `wait to merge, packets late in bunches: ${bunchedGaps.join(",")}`);
   assert.equal(alone.result.late, 0);
   assert.equal(bunched.result.late, 0);
+});
+
+test("RTP timestamps count frames whatever the jitter of the send times, and wrap at 2^32", () => {
+  // Send times as a capture records them: 20 ms apart give or take 3 ms, one packet lost (listed,
+  // no arrival), then 1 s of silence, sequence and timestamps near their wrap.
+  const sends = [0, 21.5, 38.2, 62.9, 80.4, 1080.3, 1099.1];
+  const startMs = (2 ** 32 - 320) / 8;
+  const csv = ["seq,send_ms,arrival_ms", ...sends.map((s, i) => `${(65534 + i) % 65536},${startMs + s},${i === 2 ? "" : startMs + s + 50}`)].join("\n");
+  const trace = parseTraceCsv(csv);
+  const ts = trace.packets.map((p) => rtpTimestamps(trace).get(p.id)!);
+  const frames = [0, 1, 2, 3, 4, 54, 55];            // 80.4 -> 1080.3 ms is 50 frames of silence
+  assert.deepEqual(ts, frames.map((f) => (2 ** 32 - 320 + f * 160) % 2 ** 32));
+  // The replay hands the buffer those timestamps.
+  const put = schedule(trace).ticks.flatMap((t) => t.puts);
+  assert.deepEqual(put.map((p) => p.ts), ts.filter((_, i) => i !== 2));
 });
 
 test("silence between talkspurts is neither lost nor concealed for long", () => {

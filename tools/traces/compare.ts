@@ -29,6 +29,8 @@ const kinds = arg("--kinds", TRACE_KINDS.join(",")).split(",") as TraceKind[];
 const imagePath = arg("--image", DEFAULT_IMAGE);
 const showRows = process.argv.includes("--rows");
 const cacheDir = join(repoRoot, "build/tools/speex-cache");
+// Part of the cache key: a change to how a trace is replayed (timestamps, ticks) changes speex's results.
+const SCHEDULE_VERSION = "rtp-ts-in-frames";
 mkdirSync(cacheDir, { recursive: true });
 
 let met = 0, total = 0, lateOurs = 0, lateSpeex = 0, delayDiff = 0, speexOutside = 0, staticTotal = 0;
@@ -41,7 +43,7 @@ for (const packets of lengths) {
       const { t0, ticks } = schedule(trace);
       const ours = score(trace, t0, ticks, runOurs(ticks, { image: Image.load({}, imagePath) }));
       // keyed by the trace's content, so a changed generator never reuses stale results
-      const cacheFile = join(cacheDir, `${kind}-${seed}-${packets}-${createHash("sha256").update(csv).digest("hex").slice(0, 16)}.json`);
+      const cacheFile = join(cacheDir, `${kind}-${seed}-${packets}-${createHash("sha256").update(SCHEDULE_VERSION).update(csv).digest("hex").slice(0, 16)}.json`);
       let speex: JitterSimResult;
       if (existsSync(cacheFile)) speex = JSON.parse(readFileSync(cacheFile, "utf8"));
       else {
