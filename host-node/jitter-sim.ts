@@ -4,10 +4,10 @@
 // - at each tick, first every packet with arrival_ms <= tick is put (in arrival order), then the
 //   buffer is asked for one frame;
 // - after the last arrival the clock runs on for DRAIN_MS so buffered packets can still play;
-// - RTP timestamps are send_ms at 8 kHz (G.711, 160 units a frame), wrapping at 2^32.
+// - RTP timestamps count frames at 8 kHz (G.711, 160 units a frame; rtpTimestamps), wrapping at 2^32.
 // Scores: packets (distinct), played (distinct packets returned), lost (never arrived),
 // late (arrived but never played: after their playout time, or discarded by the buffer),
-// concealed (ticks after the first frame answered with concealment), and the delay of each
+// concealed (ticks between the first and the last packet played answered with concealment), and the delay of each
 // played packet: when its first sample is heard minus its send_ms (mean and 95th percentile,
 // nearest rank). A tick plays one frame, except that ours may hand two (a merge, G.711): the
 // media session then plays the extra frame by time-compression, at the rate it guarantees
@@ -107,6 +107,9 @@ export function schedule(trace: Trace): { t0: number; ticks: Tick[] } {
 export function score(trace: Trace, t0: number, ticks: Tick[], outcomes: Outcome[]): JitterSimResult {
   const sendOf = new Map(trace.packets.map((p) => [p.id, p.sendMs]));
   const firstPlay = new Map<number, number>();
+  // Concealment counts between the first packet played and the last: after the last, the trace
+  // is over (speex answers every tick of the drain time with MISSING; that is not a loss).
+  let concealedSoFar = 0;
   let concealed = 0;
   let startedAt = -1;
   // The audio each tick hands to the speaker's queue and the audio the speaker has played, in ms
@@ -121,7 +124,8 @@ export function score(trace: Trace, t0: number, ticks: Tick[], outcomes: Outcome
         if (!sendOf.has(o)) throw new Error(`implementation played packet ${o}, which is not in the trace`);
         starts.push([o, handed]);
         if (startedAt < 0) startedAt = i;
-      } else if (o === CONCEAL && startedAt >= 0) concealed++;
+        concealed = concealedSoFar;
+      } else if (o === CONCEAL && startedAt >= 0) concealedSoFar++;
       handed += FRAME_MS;
     }
     const played = FRAME_MS + Math.min(ACCELERATE_MS_PER_TICK, handed - heard - FRAME_MS);
