@@ -20,6 +20,8 @@ export interface CloudConfig {
   };
   replayWindowSeconds: number;
   maxBodyBytes: number;
+  headersTimeoutMs: number;     // a request's headers must all arrive within this (slow-loris)
+  requestTimeoutMs: number;     // and its whole body within this
   relayHost: string;            // the address devices send RTP to
   roomWorker: string[] | null;  // command for a room worker; null = this program's `room-worker`
   roomOpTimeoutMs: number;
@@ -47,6 +49,8 @@ export function defaultConfig(overrides: Partial<CloudConfig> = {}): CloudConfig
     },
     replayWindowSeconds: 300,
     maxBodyBytes: 8192,
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 30_000,
     relayHost: env.VSDK_RELAY_HOST ?? "127.0.0.1",
     roomWorker: null,
     roomOpTimeoutMs: 5000,

@@ -11,11 +11,11 @@ import { defaultConfig, type CloudConfig } from "./config.js";
 import { EventChannel } from "./device-api/event-channel.js";
 import { SN_PATTERN } from "./device-api/signing.js";
 import { verifyDeviceRequest } from "./device-api/verify.js";
-import { ApiError, badRequest, notFound, optionalString, parseJsonObject, readBody, sendJson } from "./http.js";
+import { ApiError, badRequest, E_DUPLICATE, lingerOnClose, methodNotAllowed, notFound, optionalString, parseJsonObject, readBody, sendJson } from "./http.js";
 import { createLogger, type Logger } from "./log.js";
 import { MAX_PACKAGE_BYTES } from "./ota/releases.js";
 import { isOtaDevicePath, isPackageUpload, loadReleaseKey, OtaRoutes } from "./ota/routes.js";
-import { provisionDevice } from "./provision.js";
+import { AlreadyProvisioned, provisionDevice } from "./provision.js";
 import { openDatabase } from "./store/db.js";
 import { migrate } from "./store/migrations.js";
 import { Store } from "./store/store.js";
@@ -27,6 +27,9 @@ const OPENID = /^[0-9A-Za-z_-]{1,128}$/;
 const CALL_OPS = new Set(["answer", "reject", "busy", "hangup", "cancel"]);
 const NONCE_PURGE_MS = 60_000;
 const PUSH_MEMORY_MS = 24 * 3600_000; // WeChat resends within seconds; a day of memory is ample
+const LINGER_MS = 2000; // how long a refused upload may go on being read and dropped
+// Paths whose GET needs no signature: HEAD gets the same answer without the body.
+const UNSIGNED_GET = new Set(["/healthz", "/v1/time"]);
 
 export class Cloud {
   readonly log: Logger;
@@ -75,17 +78,29 @@ export class Cloud {
 
   private async listen(): Promise<void> {
     const handler = (req: IncomingMessage, res: ServerResponse) => { void this.handle(req, res); };
+    // A slow client (headers or body dribbled in) is cut off with 408 after these; the long-poll
+    // is not affected: its request is complete when it parks. Node checks them on this interval.
+    const timeouts = { headersTimeout: this.config.headersTimeoutMs, requestTimeout: this.config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, this.config.headersTimeoutMs) };
     if (this.config.tls === "none") {
-      this.server = createHttpServer(handler);
+      this.server = createHttpServer(timeouts, handler);
     } else {
       const files = this.config.tls.cert && this.config.tls.key ? { cert: this.config.tls.cert, key: this.config.tls.key }
         : developmentCertificate(join(this.config.dataDir, "tls"));
       if ("ca" in files) this.caFile = files.ca;
-      this.server = createHttpsServer({ ...loadTls(files) }, handler);
+      // Node offers only http/1.1 by ALPN and aborts the handshake of a client that offers just
+      // http/1.0 (curl --http1.0); HTTP/1.0 is served fine once the handshake is through.
+      this.server = createHttpsServer({ ...loadTls(files), ...timeouts, ALPNProtocols: ["http/1.1", "http/1.0"] }, handler);
     }
+    // Expect: 100-continue with a declared body over the limit: answer 413 without inviting the body.
+    this.server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
+      if (Number(req.headers["content-length"] ?? 0) <= this.bodyLimit(req, new URL(req.url ?? "/", "http://x"))) res.writeContinue();
+      handler(req, res);
+    });
     this.server.keepAliveTimeout = 60_000;
-    this.server.on("clientError", (_err, socket) => {
-      if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+    this.server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+      const status = err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
+      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       else socket.destroy();
     });
     await new Promise<void>((resolve, reject) => {
@@ -106,18 +121,28 @@ export class Cloud {
     await this.store.db.close();
   }
 
+  /** Only the back office may send a whole release package; everyone else keeps the small limit. */
+  private bodyLimit(req: IncomingMessage, url: URL): number {
+    const upload = isPackageUpload(req.method ?? "GET", url.pathname) && req.headers.authorization === `Bearer ${this.config.adminToken}`;
+    return upload ? MAX_PACKAGE_BYTES : this.config.maxBodyBytes;
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://x");
     try {
-      // Only the back office may send a whole release package; everyone else keeps the small limit.
-      const upload = isPackageUpload(req.method ?? "GET", url.pathname) && req.headers.authorization === `Bearer ${this.config.adminToken}`;
-      const body = await readBody(req, upload ? MAX_PACKAGE_BYTES : this.config.maxBodyBytes);
+      const body = await readBody(req, this.bodyLimit(req, url));
       const answer = await this.route(req, url, body, res);
       if (answer !== undefined && !res.headersSent) sendJson(res, 200, answer);
     } catch (err) {
       if (err instanceof ApiError) {
-        if (err.status === 413) res.setHeader("connection", "close"); // the rest of an oversize body is not worth reading
-        sendJson(res, err.status, { error: err.error, code: err.code, ...err.extra });
+        if (err.status === 413) { // the rest of an oversize body is not worth reading
+          res.setHeader("connection", "close");
+          lingerOnClose(req.socket, LINGER_MS);
+        }
+        for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
+        // WeChat's push address answers in WeChat's style: 47001 "data format error", 43002 "require POST".
+        if (url.pathname === "/wechat/push") sendJson(res, err.status, { errcode: err.status === 405 ? 43002 : 47001, errmsg: String(err.extra.detail ?? err.error) });
+        else sendJson(res, err.status, { error: err.error, code: err.code, ...err.extra });
       } else {
         this.log.error("request failed", { path: url.pathname, error: err instanceof Error ? err.stack : String(err) });
         if (!res.headersSent) sendJson(res, 500, { error: "internal", code: -1010 });
@@ -127,16 +152,16 @@ export class Cloud {
 
   private async route(req: IncomingMessage, url: URL, body: Buffer, res: ServerResponse): Promise<unknown> {
     const path = url.pathname, method = req.method ?? "GET";
-    const expect = (m: string) => { if (method !== m) throw new ApiError(405, "method_not_allowed", -1015); };
+    const expect = (...allowed: string[]) => { if (!allowed.includes(method)) throw methodNotAllowed(...allowed); };
     if (path === "/healthz") {
-      expect("GET");
+      expect("GET", "HEAD"); // Node leaves the body out of a HEAD answer
       await this.store.db.all("SELECT 1");
       return { ok: true, instance: this.config.instanceId, database: this.store.db.kind, uptime_s: Math.round((Date.now() - this.startedAt) / 1000),
         active_calls: this.calls.active(), waiting_devices: this.events.waiting() };
     }
-    if (path === "/v1/time") { expect("GET"); return { server_time: Math.floor(Date.now() / 1000) }; }
+    if (path === "/v1/time") { expect("GET", "HEAD"); return { server_time: Math.floor(Date.now() / 1000) }; }
     if (path === "/wechat/push") {
-      if (method !== "GET" && method !== "POST") throw new ApiError(405, "method_not_allowed", -1015);
+      expect("GET", "POST");
       const answer = method === "GET" ? this.push.verifyUrl(url.searchParams) // WeChat's check of the address
         : await this.push.receive(url.searchParams, parseJsonObject(body));
       if (typeof answer.body === "string") { res.writeHead(answer.status, { "content-type": "text/plain" }); res.end(answer.body); }
@@ -161,9 +186,15 @@ export class Cloud {
     }
     if (path === "/v1/device/events") {
       expect("GET");
-      const after = Number(url.searchParams.get("after") ?? 0), wait = Number(url.searchParams.get("wait") ?? 25);
-      if (!Number.isSafeInteger(after) || after < 0) throw badRequest("after must be a whole number >= 0");
-      if (!Number.isInteger(wait) || wait < 0 || wait > 30) throw badRequest("wait must be 0 to 30 seconds");
+      // Plain decimal digits only: Number() would also take "1e3", "0x10" or "" and act on a guess.
+      const whole = (name: string, fallback: number) => {
+        const text = url.searchParams.get(name);
+        if (text === null) return fallback;
+        return /^[0-9]{1,16}$/.test(text) ? Number(text) : NaN;
+      };
+      const after = whole("after", 0), wait = whole("wait", 25);
+      if (!Number.isSafeInteger(after)) throw badRequest("after must be a whole number >= 0");
+      if (!Number.isInteger(wait) || wait > 30) throw badRequest("wait must be 0 to 30 seconds");
       const gone = new Promise<void>((r) => { res.once("close", () => r()); });
       const events = await this.events.poll(device.sn, after, wait * 1000, Promise.race([gone, this.closing]));
       return { events: events.map((e) => ({ seq: e.seq, type: e.type, ...e.body })) };
@@ -210,25 +241,33 @@ export class Cloud {
       if (typeof v !== "string" || !re.test(v)) throw badRequest(`${k} is missing or malformed`);
       return v;
     };
-    if (parts[0] === "devices" && parts.length === 1 && method === "POST") {
+    const route = (matches: boolean, m: string) => {
+      if (matches && method !== m) throw methodNotAllowed(m);
+      return matches;
+    };
+    if (route(parts[0] === "devices" && parts.length === 1, "POST")) {
+      const identity = { sn: str("sn", SN_PATTERN), model_id: str("model_id", /^[0-9A-Za-z_-]{1,64}$/), name: optionalString(json, "name", 64) };
       try {
-        return await provisionDevice(this.store, { sn: str("sn", SN_PATTERN), model_id: str("model_id", /^[0-9A-Za-z_-]{1,64}$/), name: optionalString(json, "name", 64) });
-      } catch (err) { throw badRequest(err instanceof Error ? err.message : String(err)); }
+        return await provisionDevice(this.store, identity);
+      } catch (err) {
+        if (err instanceof AlreadyProvisioned) throw new ApiError(409, "already_provisioned", E_DUPLICATE, { detail: err.message });
+        throw err;
+      }
     }
-    if (parts[0] === "devices" && parts.length === 2 && method === "GET") {
+    if (route(parts[0] === "devices" && parts.length === 2, "GET")) {
       const d = await this.store.device(parts[1]);
       if (!d) throw notFound();
       const { secret: _secret, ...visible } = d;
       return visible;
     }
-    if (parts[0] === "authorisations" && method === "POST") {
+    if (route(parts[0] === "authorisations" && (parts.length === 1 || (parts.length === 2 && parts[1] === "revoke")), "POST")) {
       const sn = str("sn", SN_PATTERN), openid = str("openid", OPENID);
       if (!await this.store.device(sn)) throw notFound();
       if (parts[1] === "revoke") return { revoked: await this.store.revoke(sn, openid) };
       await this.store.authorise(sn, openid);
       return { authorised: true };
     }
-    if (parts[0] === "calls" && parts.length === 2 && method === "GET") {
+    if (route(parts[0] === "calls" && parts.length === 2, "GET")) {
       const call = await this.store.call(parts[1]);
       if (!call) throw notFound();
       return { call, history: await this.store.callHistory(call.id) };

@@ -3,8 +3,9 @@
 // devices, and the call API's checks, each with WeChat's own error codes.
 import { randomBytes } from "node:crypto";
 
+/** WeChat answers its errors with HTTP 200 and an errcode; `status` is for paths that do not exist at all. */
 export class WxError extends Error {
-  constructor(readonly errcode: number, readonly errmsg: string) { super(errmsg); }
+  constructor(readonly errcode: number, readonly errmsg: string, readonly status = 200) { super(errmsg); }
 }
 
 export interface PlatformOptions {

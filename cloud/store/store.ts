@@ -169,7 +169,7 @@ export class Store {
   /** True for the error a unique index raises, on SQLite and on PostgreSQL. */
   static isUniqueViolation(err: unknown): boolean {
     const code = (err as { code?: unknown })?.code;
-    return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "23505";
+    return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY" || code === "23505";
   }
 
   async call(id: string): Promise<Call | null> {

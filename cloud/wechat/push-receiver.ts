@@ -10,6 +10,9 @@ import { decryptMessage, messageSignature, PushCryptoError } from "./message-cry
 export interface PushSettings { appid: string; pushToken: string; encodingAesKey: string }
 export interface PushAnswer { status: number; body: unknown }
 
+const JOIN_FIELDS = ["RoomId", "SessionKey", "ServerToken", "ModelId", "Sn", "FromUserName"] as const;
+const OPTIONAL_JOIN_FIELDS = ["Payload", "RoomType"] as const;
+
 export class PushReceiver {
   handled = 0;
   duplicates = 0;
@@ -33,10 +36,20 @@ export class PushReceiver {
       const why = err instanceof PushCryptoError ? err.message : "decrypted message is not JSON";
       return { status: 400, body: { errcode: 40002, errmsg: why } };
     }
+    if (typeof message !== "object" || message === null || Array.isArray(message)) {
+      return { status: 400, body: { errcode: 40002, errmsg: "decrypted message is not a JSON object" } };
+    }
     const key = createHash("sha1").update(JSON.stringify(message)).digest("hex");
     if (message.MsgType !== "event" || message.Event !== "iot_voip_notify" || message.Action !== "join_voip_room") {
       await this.store.rememberPush(key, 0);
       return { status: 200, body: { errcode: 0, errmsg: "ok" } }; // not ours to act on; WeChat must not resend it
+    }
+    const malformed = [...JOIN_FIELDS.filter((k) => typeof message[k] !== "string"),
+      ...OPTIONAL_JOIN_FIELDS.filter((k) => message[k] !== undefined && typeof message[k] !== "string")];
+    if (malformed.length > 0) {
+      // Answered, so WeChat does not resend it; non-zero, so the call it announced is cancelled.
+      await this.store.rememberPush(key, 40002);
+      return { status: 200, body: { errcode: 40002, errmsg: `join_voip_room needs string fields: ${malformed.join(", ")}` } };
     }
     const push = message as unknown as JoinRoomPush;
     const decision = await this.calls.decidePush(push);

@@ -134,7 +134,7 @@ test("the back office needs its token; it provisions devices and records users' 
   const made = await admin("POST", "/admin/v1/devices", { sn: "SN-ADMIN-1", model_id: "vsdk-model-1", name: "Lobby" });
   assert.equal(made.status, 200, made.text);
   assert.match(made.json.secret, /^[0-9a-f]{64}$/);
-  assert.equal((await admin("POST", "/admin/v1/devices", { sn: "SN-ADMIN-1", model_id: "vsdk-model-1" })).status, 400, "once only");
+  assert.equal((await admin("POST", "/admin/v1/devices", { sn: "SN-ADMIN-1", model_id: "vsdk-model-1" })).status, 409, "once only");
   assert.equal((await admin("POST", "/admin/v1/devices", { sn: "bad sn", model_id: "m" })).status, 400);
   const fresh = new DeviceClient(sys.cloud.url, "SN-ADMIN-1", made.json.secret, sys.ca);
   assert.equal((await fresh.events(0, 0)).status, 200, "the new secret signs");
