@@ -11,7 +11,9 @@
 int vsdk_esp32_start(vsdk_event_cb on_event, void *event_arg);
 
 /* Writes a downloaded image into the OTA partition, with the digest the cloud announced; the
- * next start runs it (after the runtime's own checks). */
+ * next start runs it (after the runtime's own checks). Blocks while the flash is erased and
+ * written. VSDK_E_BUSY while the runtime runs this boot's image from that partition (it is read
+ * in place): post VSDK_CMD_STOP and vsdk_freertos_wait_stopped() first. */
 int vsdk_esp32_store_image(const uint8_t *image, uint32_t len, const uint8_t sha256[32]);
 
 #endif

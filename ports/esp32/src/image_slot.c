@@ -11,6 +11,10 @@
 
 #define HEADER_BYTES 40u
 
+/* The slot's mapping while an image from it may run (wasm3 reads it in place). */
+static esp_partition_mmap_handle_t mapped_handle;
+static int mapped;
+
 static const esp_partition_t *slot(void) {
   if (!CONFIG_VSDK_IMAGE_PARTITION[0]) return NULL;
   return esp_partition_find_first(ESP_PARTITION_TYPE_DATA, ESP_PARTITION_SUBTYPE_ANY, CONFIG_VSDK_IMAGE_PARTITION);
@@ -31,6 +35,9 @@ const uint8_t *vsdk_esp32_slot_image(uint32_t *len) {
     esp_partition_munmap(handle);
     return NULL; /* a torn or corrupt download: keep running the firmware's image */
   }
+  if (mapped) esp_partition_munmap(mapped_handle); /* a second start maps it afresh */
+  mapped_handle = handle;
+  mapped = 1;
   *len = n;
   return image; /* stays mapped for as long as it runs */
 }
@@ -43,7 +50,15 @@ int vsdk_esp32_store_image(const uint8_t *image, uint32_t len, const uint8_t sha
   if (mbedtls_sha256(image, len, digest, 0) != 0 || memcmp(digest, sha256, 32) != 0) return VSDK_E_IMAGE;
   uint8_t header[HEADER_BYTES] = { 'V', 'S', 'D', 'K', (uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16), (uint8_t)(len >> 24) };
   memcpy(header + 8, sha256, 32);
-  /* Image first, header last: a reset mid-write leaves no valid header, so the old image runs. */
+  /* The image running now may be this slot's, read in place: never erase it under the runtime. */
+  vsdk_ota_status_t running;
+  if (mapped && vsdk_ota_status(&running) != VSDK_E_NOT_INIT) return VSDK_E_BUSY;
+  if (mapped) {
+    esp_partition_munmap(mapped_handle);
+    mapped = 0;
+  }
+  /* Image first, header last: a reset mid-write leaves no valid header, so the next start runs
+   * the firmware's own image (the slot's previous one is erased first). */
   size_t erase = (HEADER_BYTES + len + part->erase_size - 1) / part->erase_size * part->erase_size;
   if (esp_partition_erase_range(part, 0, erase) != ESP_OK) return VSDK_E_IO;
   if (esp_partition_write(part, HEADER_BYTES, image, len) != ESP_OK) return VSDK_E_IO;

@@ -1,6 +1,11 @@
-/* The network for the image: a client stream over esp-tls (TLS with the certificate bundle, or
- * plain TCP when asked), advanced without blocking by esp_tls_conn_new_async, and UDP over
- * lwIP's BSD sockets, connected to the one peer. Handles index small fixed tables. */
+/* The network for the image: a client TLS stream over esp-tls (certificate bundle) driven by
+ * esp_tls_conn_new_async, and UDP over lwIP's BSD sockets, connected to the one peer. Handles
+ * index small fixed tables.
+ *
+ * What blocks: esp-tls resolves the host name (lwIP getaddrinfo) and waits for the TCP connect
+ * inside the first esp_tls_conn_new_async call, so that call holds the vsdk task for DNS plus
+ * one round trip (up to lwIP's connect timeout when the server does not answer); the handshake
+ * and all reads and writes after it do not block. udp_open also resolves its host in place. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,12 +21,14 @@
 #define MAX_UDP 2
 #define HOST_MAX 253
 
+typedef enum { STREAM_CONNECTING, STREAM_READY, STREAM_FAILED } stream_state_t;
+
 typedef struct {
   esp_tls_t *tls;
-  esp_tls_cfg_t cfg;
+  esp_tls_cfg_t cfg; /* esp-tls reads it on every esp_tls_conn_new_async call: it lives here */
   char host[HOST_MAX + 1];
   uint16_t port;
-  int ready;
+  stream_state_t state;
 } stream_t;
 
 static stream_t streams[MAX_STREAMS];
@@ -29,17 +36,27 @@ static int udp_fds[MAX_UDP] = { -1, -1 };
 
 static int tls_connect(void *ctx, const char *host, uint16_t port, int plain) {
   (void)ctx;
+  /* esp-tls calls a plain stream connected while its non-blocking TCP connect is still under
+   * way, and its plain reads and writes return -1 for "try again" as for a failure: plain TCP
+   * (loopback tests only, docs/abi.md) is refused here rather than half supported. */
+  if (plain) return VSDK_E_UNSUPPORTED;
+  size_t host_len = host ? strlen(host) : 0;
+  if (host_len == 0 || host_len > HOST_MAX) return VSDK_E_ARG;
   for (int i = 0; i < MAX_STREAMS; i++) {
     stream_t *s = &streams[i];
     if (s->tls) continue;
     memset(s, 0, sizeof *s);
     s->tls = esp_tls_init();
     if (!s->tls) return VSDK_E_NOSPACE;
-    strncpy(s->host, host, HOST_MAX);
+    memcpy(s->host, host, host_len + 1);
     s->port = port;
     s->cfg.non_block = true;
-    s->cfg.is_plain_tcp = plain != 0;
-    if (!plain) s->cfg.crt_bundle_attach = esp_crt_bundle_attach;
+    /* 0 on purpose: esp-tls waits for the TCP connect with select() on fd sets it fills only
+     * once, so a positive timeout that expires first leaves it selecting on empty sets, in
+     * progress for ever; with 0 that select waits until the connect succeeds or fails. */
+    s->cfg.timeout_ms = 0;
+    s->cfg.crt_bundle_attach = esp_crt_bundle_attach;
+    s->state = STREAM_CONNECTING;
     return i;
   }
   return VSDK_E_NOSPACE;
@@ -49,14 +66,16 @@ static stream_t *stream_of(int handle) {
   return handle >= 0 && handle < MAX_STREAMS && streams[handle].tls ? &streams[handle] : NULL;
 }
 
-/* Advances name resolution, TCP connect and the handshake; VSDK_OK once the stream is ready. */
+/* Advances the connect and the handshake; VSDK_OK once the stream is ready. esp_tls_conn_new_async
+ * returns -1 failed, 0 in progress, 1 done. A failed stream stays failed (E_IO) until closed, so
+ * the blocking name lookup is not repeated on every call. */
 static int advance(stream_t *s) {
-  if (s->ready) return VSDK_OK;
+  if (s->state == STREAM_READY) return VSDK_OK;
+  if (s->state == STREAM_FAILED) return VSDK_E_IO;
   int r = esp_tls_conn_new_async(s->host, (int)strlen(s->host), s->port, &s->cfg, s->tls);
-  if (r < 0) return VSDK_E_IO;
   if (r == 0) return VSDK_E_AGAIN;
-  s->ready = 1;
-  return VSDK_OK;
+  s->state = r == 1 ? STREAM_READY : STREAM_FAILED;
+  return r == 1 ? VSDK_OK : VSDK_E_IO;
 }
 
 static int again_or_io(ssize_t r) {

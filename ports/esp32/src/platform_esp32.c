@@ -1,10 +1,10 @@
-/* The ESP32 platform's basics (clock, randomness, log, SHA-256/HMAC on the hardware-accelerated
- * mbedTLS) and the start-up: the OTA image when valid, else the one linked into flash. */
+/* The ESP32 platform's basics (randomness, log, SHA-256/HMAC on the hardware-accelerated mbedTLS;
+ * the clock is the FreeRTOS port's tick count) and the start-up: the OTA image when valid, else
+ * the one linked into flash. */
 #include <string.h>
 #include "freertos/FreeRTOS.h"
 #include "esp_log.h"
 #include "esp_random.h"
-#include "esp_timer.h"
 #include "mbedtls/md.h"
 #include "mbedtls/sha256.h"
 #include "sdkconfig.h"
@@ -14,7 +14,8 @@
 
 static const char *TAG = "vsdk";
 
-static void esp_log(void *ctx, int level, const char *msg, size_t len) {
+/* Not named esp_log: ESP-IDF 5.5's esp_log.h declares a public esp_log(). */
+static void log_to_esp(void *ctx, int level, const char *msg, size_t len) {
   (void)ctx;
   if (level > CONFIG_VSDK_LOG_LEVEL) return;
   switch (level) {
@@ -25,7 +26,7 @@ static void esp_log(void *ctx, int level, const char *msg, size_t len) {
   }
 }
 
-static int esp_random_bytes(void *ctx, uint8_t *buf, size_t len) {
+static int random_bytes(void *ctx, uint8_t *buf, size_t len) {
   (void)ctx;
   esp_fill_random(buf, len); /* the hardware RNG (true random while the radio runs) */
   return (int)len;
@@ -45,8 +46,8 @@ static int hmac_sha256(void *ctx, const uint8_t *key, size_t key_len, const uint
 int vsdk_esp32_start(vsdk_event_cb on_event, void *event_arg) {
   vsdk_freertos_config_t config = { 0 };
   vsdk_platform_t *p = &config.platform;
-  p->log = esp_log;
-  p->random = esp_random_bytes;
+  p->log = log_to_esp;
+  p->random = random_bytes;
   p->sha256 = sha256;
   p->hmac_sha256 = hmac_sha256;
   vsdk_esp32_kv_install(p);

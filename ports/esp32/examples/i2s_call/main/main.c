@@ -11,6 +11,7 @@
 #include "esp_netif.h"
 #include "nvs_flash.h"
 #include "protocol_examples_common.h"
+#include "sdkconfig.h"
 #include "vsdk_esp32.h"
 
 #define SAMPLE_RATE 8000
@@ -19,6 +20,7 @@
 #define PIN_WS GPIO_NUM_25
 #define PIN_DOUT GPIO_NUM_22
 #define PIN_DIN GPIO_NUM_33
+#define I2S_TIMEOUT_MS 100 /* i2s_channel_read/write take milliseconds, not ticks */
 
 /* Kinds of the image's events (assembly/signal/events.ts). */
 #define EVENT_RING 3
@@ -51,6 +53,21 @@ static void audio_init(void) {
   ESP_ERROR_CHECK(i2s_channel_enable(rx));
 }
 
+/* The original ESP32's I2S swaps each pair of 16-bit samples in mono mode, both ways (ESP-IDF's
+ * I2S guide, standard mode data tables); later chips do not. */
+static void unswap_mono_pairs(int16_t *pcm, int samples) {
+#if CONFIG_IDF_TARGET_ESP32
+  for (int i = 0; i + 1 < samples; i += 2) {
+    int16_t first = pcm[i];
+    pcm[i] = pcm[i + 1];
+    pcm[i + 1] = first;
+  }
+#else
+  (void)pcm;
+  (void)samples;
+#endif
+}
+
 /* The audio driver's loop: one 20 ms frame in, one out. The I2S DMA paces it; vsdk_audio_* take
  * the port's lock, so they are serialised with the vsdk task. */
 static void audio_task(void *arg) {
@@ -58,11 +75,13 @@ static void audio_task(void *arg) {
   int16_t mic[FRAME_SAMPLES], speaker[FRAME_SAMPLES];
   for (;;) {
     size_t got = 0, put = 0;
-    if (i2s_channel_read(rx, mic, sizeof mic, &got, portMAX_DELAY) != ESP_OK) continue;
-    vsdk_audio_in(mic, (int)(got / 2));
+    if (i2s_channel_read(rx, mic, sizeof mic, &got, I2S_TIMEOUT_MS) != ESP_OK || got != sizeof mic) continue;
+    unswap_mono_pairs(mic, FRAME_SAMPLES);
+    vsdk_audio_in(mic, FRAME_SAMPLES);
     int n = vsdk_audio_out(speaker, FRAME_SAMPLES);
     if (n < FRAME_SAMPLES) memset(speaker + (n > 0 ? n : 0), 0, (size_t)(FRAME_SAMPLES - (n > 0 ? n : 0)) * 2);
-    i2s_channel_write(tx, speaker, sizeof speaker, &put, portMAX_DELAY);
+    unswap_mono_pairs(speaker, FRAME_SAMPLES);
+    i2s_channel_write(tx, speaker, sizeof speaker, &put, I2S_TIMEOUT_MS);
   }
 }
 
@@ -78,6 +97,9 @@ void app_main(void) {
   ESP_ERROR_CHECK(example_connect());
   audio_init();
   if (vsdk_esp32_start(on_event, NULL) != VSDK_OK) { ESP_LOGE(TAG, "vsdk did not start"); return; }
+  /* The audio task calls into the runtime directly: start it once vsdk_init has run. */
+  while (vsdk_freertos_init_result() == VSDK_E_AGAIN) vTaskDelay(pdMS_TO_TICKS(10));
+  if (vsdk_freertos_init_result() != VSDK_OK) { ESP_LOGE(TAG, "vsdk_init: %s", vsdk_strerror(vsdk_freertos_init_result())); return; }
   vsdk_command_t reg = { .kind = VSDK_CMD_REGISTER };
   vsdk_freertos_post(&reg, 1000);
   xTaskCreate(audio_task, "audio", 4096, NULL, 6, NULL);
