@@ -30,6 +30,7 @@ const OPS_CHANNEL = "vsdk_call_ops";
 
 export class CallControl {
   private workers = new Map<string, WorkerProcess>();
+  private placing = new Set<string>(); // devices with a POST /v1/calls under way on this instance
   private changes = new EventEmitter();
 
   constructor(private store: Store, private events: EventChannel, private wechat: WechatClient,
@@ -112,6 +113,18 @@ export class CallControl {
 
   /** A device asks to call a user. WeChat's refusal comes back as its errcode, as the closed SDK returns it. */
   async deviceCalls(sn: string, modelId: string, req: { callee_openid: string; room_type: string; payload: string; custom_query: string }) {
+    // One call being placed per device at a time: parallel requests (a retry storm) would each
+    // start a room worker process before the database could tell them apart.
+    if (this.placing.has(sn)) throw new ApiError(409, "bad_state", -1016, { detail: "the device is already placing a call" });
+    this.placing.add(sn);
+    try {
+      return await this.placeCall(sn, modelId, req);
+    } finally {
+      this.placing.delete(sn);
+    }
+  }
+
+  private async placeCall(sn: string, modelId: string, req: { callee_openid: string; room_type: string; payload: string; custom_query: string }) {
     if (await this.store.openCallOf(sn)) throw new ApiError(409, "bad_state", -1016, { detail: "the device is already in a call" });
     const id = `c_${randomBytes(10).toString("hex")}`;
     const ssrc = randomInt(1, 2 ** 32 - 1), peerSsrc = randomInt(1, 2 ** 32 - 1);

@@ -246,6 +246,40 @@ test("a client that goes away mid-body leaves nothing behind; the next requests 
   assert.deepEqual([...new Set(results.map((r) => r.status))], [200], "50 parallel signed requests");
 });
 
+test("headers over Node's 16 KiB are 431, and the connection after them is served", async () => {
+  const r = await rawTls(`GET /v1/time HTTP/1.1\r\nHost: x\r\nX-Long: ${"a".repeat(20_000)}\r\n\r\n`);
+  assert.match(r.text, /^HTTP\/1\.1 431 /);
+  const longUrl = await rawTls(`GET /v1/time?${"a".repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+  assert.match(longUrl.text, /^HTTP\/1\.1 431 /);
+  assert.equal((await dev.events(0, 0)).status, 200);
+});
+
+test("parallel call requests from one device start one room worker; the rest are 409 at once", async () => {
+  const id = await sys.provision("SN-ROBUST-STORM");
+  const storm = new DeviceClient(sys.cloud.url, id.sn, id.secret, sys.ca);
+  try {
+    assert.equal((await storm.post("/v1/device/register", {})).status, 200);
+    let peak = 0;
+    const watch = setInterval(() => { peak = Math.max(peak, sys.cloud.calls.active()); }, 5);
+    // The user never authorised the device, so WeChat refuses the one call that gets through (9).
+    const answers = await Promise.all(Array.from({ length: 8 }, () => storm.post("/v1/calls", { callee_openid: "o_storm" })));
+    clearInterval(watch);
+    const placed = answers.filter((a) => a.status === 200);
+    assert.equal(placed.length, 1, answers.map((a) => `${a.status} ${a.text}`).join("\n"));
+    assert.equal(placed[0].json.errcode, 9);
+    for (const a of answers.filter((x) => x.status !== 200)) {
+      assert.equal(a.status, 409);
+      assert.equal(a.json.code, -1016);
+    }
+    assert.ok(peak <= 1, `${peak} room workers at once`);
+    const again = await storm.post("/v1/calls", { callee_openid: "o_storm" });
+    assert.equal(again.status, 200, "the device may call again once the first request is answered");
+    for (let i = 0; i < 100 && sys.cloud.calls.active() > 0; i++) await new Promise((r) => setTimeout(r, 50)); // refused calls' workers exit
+  } finally {
+    storm.close();
+  }
+});
+
 /** A message as WeChat would push it, encrypted and signed with the cloud's push settings. */
 async function push(message: unknown) {
   const w = sys.cloud.config.wechat;
