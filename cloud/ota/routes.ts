@@ -11,7 +11,7 @@ import { loadPublicKey } from "../../ota/sign.js";
 import { packVersion } from "../../ota/version.js";
 import type { EventChannel } from "../device-api/event-channel.js";
 import { SN_PATTERN } from "../device-api/signing.js";
-import { ApiError, badRequest, notFound, parseJsonObject } from "../http.js";
+import { ApiError, badRequest, methodNotAllowed, notFound, parseJsonObject } from "../http.js";
 import type { Logger } from "../log.js";
 import type { Db } from "../store/db.js";
 import { requestedRange } from "./range.js";
@@ -128,8 +128,10 @@ export class OtaRoutes {
 
   /** Answers the admin requests that are about releases; undefined for any other. */
   async admin(method: string, parts: string[], body: Buffer): Promise<unknown> {
-    if (parts[0] === "devices" && parts.length === 3 && parts[2] === "update" && method === "GET") return this.deviceStatus(parts[1]);
+    const allow = (...methods: string[]) => { if (!methods.includes(method)) throw methodNotAllowed(...methods); };
+    if (parts[0] === "devices" && parts.length === 3 && parts[2] === "update") { allow("GET"); return this.deviceStatus(parts[1]); }
     if (parts[0] !== "releases") return undefined;
+    if (parts.length === 1) allow("GET", "POST");
     if (parts.length === 1 && method === "POST") return this.publish(body);
     if (parts.length === 1 && method === "GET") {
       const rolled = new Map((await this.store.rolledOut()).map((r) => [r.release.id, r.rollout]));
@@ -137,6 +139,8 @@ export class OtaRoutes {
     }
     const release = parts[1] && RELEASE_ID.test(parts[1]) ? await this.store.release(parts[1]) : null;
     if (!release) throw notFound();
+    if (parts.length === 2) allow("GET");
+    if (parts.length === 3 && parts[2] === "rollout") allow("POST");
     if (parts.length === 2 && method === "GET") {
       return { release: describe(release), rollout: await this.store.rollout(release.id), states: await this.store.stateCounts(release.id) };
     }

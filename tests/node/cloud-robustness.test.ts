@@ -95,6 +95,9 @@ test("HEAD is answered like GET without a body; a 405 names the allowed methods"
   assert.match(options.text, /\r\nallow: GET, HEAD\r\n/i);
   const adminWrong = await admin("GET", "/admin/v1/authorisations");
   assert.equal(adminWrong.status, 405);
+  for (const [method, path] of [["PUT", "/admin/v1/releases"], ["POST", "/admin/v1/devices/SN-ROBUST-1/update"], ["DELETE", "/admin/v1/devices/SN-ROBUST-1"]]) {
+    assert.equal((await admin(method, path)).status, 405, `${method} ${path}`);
+  }
   const push = await rawTls("PUT /wechat/push HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
   assert.match(push.text, /^HTTP\/1\.1 405 /);
   assert.match(push.text, /\r\nallow: GET, POST\r\n/i);
