@@ -10,22 +10,40 @@ export interface PushTarget { url: string; ca?: Buffer; token: string; encodingA
 export interface PushOutcome { errcode: number; attempts: number; answered: boolean }
 
 export const PUSH_RESENDS = 3;
+const MAX_ANSWER_BYTES = 64 * 1024; // an answer is {"errcode":0,"errmsg":"ok"}; more is not an answer
 
 function postOnce(target: PushTarget, path: string, body: string, timeoutMs: number): Promise<Record<string, unknown> | null> {
   const url = new URL(path, target.url);
   const request = url.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise((resolve) => {
-    const req = request(url, { method: "POST", ca: target.ca, timeout: timeoutMs,
+    // The whole exchange has `timeoutMs`: a receiver that dribbles its answer, or sends an
+    // endless one, counts as not answering (and gets the message again), as with WeChat.
+    let done = false;
+    const finish = (answer: Record<string, unknown> | null) => {
+      if (done) return;
+      done = true;
+      clearTimeout(deadline);
+      req.destroy();
+      resolve(answer);
+    };
+    const deadline = setTimeout(() => finish(null), timeoutMs);
+    const req = request(url, { method: "POST", ca: target.ca,
       headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
       const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        try { resolve(JSON.parse(Buffer.concat(chunks).toString("utf8"))); } catch { resolve(null); }
+      let size = 0;
+      res.on("data", (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_ANSWER_BYTES) finish(null);
+        else chunks.push(c);
       });
-      res.on("error", () => resolve(null));
+      res.on("end", () => {
+        let answer: unknown = null;
+        try { answer = JSON.parse(Buffer.concat(chunks).toString("utf8")); } catch { /* not an answer */ }
+        finish(typeof answer === "object" && answer !== null && !Array.isArray(answer) ? answer as Record<string, unknown> : null);
+      });
+      res.on("error", () => finish(null));
     });
-    req.on("timeout", () => { req.destroy(); resolve(null); });
-    req.on("error", () => resolve(null));
+    req.on("error", () => finish(null));
     req.end(body);
   });
 }

@@ -8,6 +8,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -166,5 +167,38 @@ test("slow clients are cut off with 408", async () => {
     assert.ok(Date.now() - t0 < 4000, `cut after ${Date.now() - t0} ms`);
   } finally {
     await slow.stop();
+  }
+});
+
+test("a push receiver that dribbles or streams its answer without end counts as not answering", async () => {
+  const pushing = await Emulator.start({ port: 0, pushUrl: null, pushAnswerTimeoutMs: 300 });
+  const receivers: Server[] = [];
+  try {
+    const api = async (path: string, body?: unknown) => (await fetch(`${pushing.url}${path}`, body === undefined ? {} : { method: "POST", body: JSON.stringify(body) })).json() as Promise<any>;
+    const token = (await api(`/cgi-bin/token?grant_type=client_credential&appid=${pushing.options.appid}&secret=${pushing.options.secret}`)).access_token;
+    const ticket = (await api(`/wxa/getsnticket?access_token=${token}`, { sn: "SN-PUSHED", model_id: "vsdk-model-1" })).sn_ticket;
+    assert.equal((await api("/emulator/grant", { openid: "o_pushed", sn: "SN-PUSHED", model_id: "vsdk-model-1", sn_ticket: ticket })).errcode, 0);
+    const answers: Record<string, (res: import("node:http").ServerResponse) => void> = {
+      dribbled: (res) => { res.writeHead(200); const iv = setInterval(() => res.write(" "), 50); res.on("close", () => clearInterval(iv)); },
+      endless: (res) => { res.writeHead(200); const iv = setInterval(() => res.write(Buffer.alloc(65536, 0x20)), 5); res.on("close", () => clearInterval(iv)); },
+    };
+    for (const [kind, answer] of Object.entries(answers)) {
+      let hits = 0;
+      const receiver = createServer((req, res) => { hits++; req.resume(); answer(res); });
+      receivers.push(receiver);
+      await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", () => r()));
+      pushing.options.pushUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/wechat/push`;
+      const t0 = Date.now();
+      const placed = await (await fetch(`${pushing.url}/emulator/users/o_pushed/call`, { method: "POST", signal: AbortSignal.timeout(6000),
+        body: JSON.stringify({ sn: "SN-PUSHED", model_id: "vsdk-model-1", room_type: "voice" }) })).json() as any;
+      assert.equal(placed.push_errcode, -1, kind);
+      assert.equal(placed.push_attempts, 4, kind);
+      assert.equal(hits, 4, kind);
+      assert.ok(Date.now() - t0 < 3000, `${kind}: ${Date.now() - t0} ms`);
+      assert.equal((await api(`/emulator/rooms/${placed.roomid}`)).state, 7, `${kind}: the room is aborted`);
+    }
+  } finally {
+    for (const r of receivers) { r.closeAllConnections(); r.close(); }
+    await pushing.stop();
   }
 });
