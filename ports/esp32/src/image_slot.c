@@ -12,8 +12,8 @@
 #define HEADER_BYTES 40u
 
 /* The slot's mapping while an image from it may run (wasm3 reads it in place). */
-static esp_partition_mmap_handle_t mapped_handle;
-static int mapped;
+static esp_partition_mmap_handle_t slot_handle;
+static int slot_mapped;
 
 static const esp_partition_t *slot(void) {
   if (!CONFIG_VSDK_IMAGE_PARTITION[0]) return NULL;
@@ -35,9 +35,9 @@ const uint8_t *vsdk_esp32_slot_image(uint32_t *len) {
     esp_partition_munmap(handle);
     return NULL; /* a torn or corrupt download: keep running the firmware's image */
   }
-  if (mapped) esp_partition_munmap(mapped_handle); /* a second start maps it afresh */
-  mapped_handle = handle;
-  mapped = 1;
+  if (slot_mapped) esp_partition_munmap(slot_handle); /* a second start maps it afresh */
+  slot_handle = handle;
+  slot_mapped = 1;
   *len = n;
   return image; /* stays mapped for as long as it runs */
 }
@@ -52,10 +52,10 @@ int vsdk_esp32_store_image(const uint8_t *image, uint32_t len, const uint8_t sha
   memcpy(header + 8, sha256, 32);
   /* The image running now may be this slot's, read in place: never erase it under the runtime. */
   vsdk_ota_status_t running;
-  if (mapped && vsdk_ota_status(&running) != VSDK_E_NOT_INIT) return VSDK_E_BUSY;
-  if (mapped) {
-    esp_partition_munmap(mapped_handle);
-    mapped = 0;
+  if (slot_mapped && vsdk_ota_status(&running) != VSDK_E_NOT_INIT) return VSDK_E_BUSY;
+  if (slot_mapped) {
+    esp_partition_munmap(slot_handle);
+    slot_mapped = 0;
   }
   /* Image first, header last: a reset mid-write leaves no valid header, so the next start runs
    * the firmware's own image (the slot's previous one is erased first). */
