@@ -57,7 +57,7 @@ export async function runRoomWorker(): Promise<number> {
     if (!device) device = from;
     else if (device.address !== from.address || device.port !== from.port) { stats.dropped++; return; }
     stats.from_device++;
-    if (room) roomSide.send(packet, room.port, room.host);
+    if (room && room.port > 0) roomSide.send(packet, room.port, room.host);
   });
   roomSide.on("message", (packet) => {
     if (!device || packet.length < 12) return;
@@ -89,10 +89,12 @@ export async function runRoomWorker(): Promise<number> {
         roomLines.on("line", (text) => {
           let m: Record<string, any>;
           try { m = JSON.parse(text); } catch { return; }
+          if (typeof m !== "object" || m === null) return; // not a message of the room's; a throw here would end the call
           if (m.joined === true) {
-            room = { host: new URL(cmd.api_base).hostname, port: m.media_port };
+            const port = Number.isInteger(m.media_port) && m.media_port > 0 && m.media_port < 65536 ? m.media_port as number : 0;
+            room = { host: new URL(cmd.api_base).hostname, port };
             // Tell the room where our media comes from before any device audio arrives.
-            if (m.media_port > 0) roomSide.send(Buffer.alloc(0), room.port, room.host);
+            if (port > 0) roomSide.send(Buffer.alloc(0), room.port, room.host);
             send({ ev: "joined", state: m.state });
             if (m.state !== 1) send({ ev: "state", state: m.state, reason: m.reason ?? 0 }); // the user was quicker than us
             if (TERMINAL_STATES.has(m.state)) finish(0);

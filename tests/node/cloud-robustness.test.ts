@@ -356,3 +356,35 @@ test("slow clients are cut off: dribbled headers and a dribbled body get 408, a 
     await slow.stop();
   }
 });
+
+test("a room worker survives room-link lines that are JSON but not messages, and an unusable media port", async () => {
+  const { WorkerProcess, defaultWorkerCommand } = await import("../../cloud/rooms/worker-process.js");
+  const { createServer } = await import("node:http");
+  const room = createServer();
+  room.on("upgrade", (_req, socket) => {
+    socket.on("error", () => undefined); // a worker that crashed resets the link; the assertions say so
+    socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: vsdk-room\r\nConnection: Upgrade\r\n\r\n");
+    socket.once("data", () => {
+      socket.write('null\n[1]\n42\n"x"\n{"joined":true,"media_port":"9","state":1,"reason":0}\n');
+      setTimeout(() => socket.write('{"state":2,"reason":0}\n'), 50);
+      setTimeout(() => socket.write('{"state":6,"reason":1}\n'), 100);
+    });
+  });
+  await new Promise<void>((r) => room.listen(0, "127.0.0.1", () => r()));
+  const worker = new WorkerProcess(defaultWorkerCommand());
+  try {
+    const events: unknown[] = [];
+    worker.on("event", (e) => events.push(e));
+    worker.send({ op: "init", bind_host: "127.0.0.1", ssrc: 1, peer_ssrc: 2 });
+    await worker.next("ready", 15_000);
+    const exited = new Promise<number | null>((r) => worker.once("exit", r));
+    worker.send({ op: "join", api_base: `http://127.0.0.1:${(room.address() as { port: number }).port}`, room_id: "room_1", session_key: "k", server_token: "t", role: "caller" });
+    assert.equal(await exited, 0, "the worker ends the call normally");
+    const states = events.filter((e) => (e as { ev: string }).ev === "state").map((e) => (e as { state: number }).state);
+    assert.deepEqual(states, [2, 6], "the room's states came through; the junk lines were skipped");
+  } finally {
+    worker.stop();
+    room.closeAllConnections();
+    room.close();
+  }
+});
