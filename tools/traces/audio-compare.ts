@@ -10,7 +10,12 @@ import { parseTraceCsv, type Trace } from "../../host-node/jitter-trace.js";
 import { schedule, rtpTimestamps, FRAME_MS, CONCEAL, type Tick } from "../../host-node/jitter-sim.js";
 import { runSpeex } from "../../host-node/jitter-speex.js";
 import { generateTraceCsv, TRACE_KINDS, type TraceKind } from "../../host-node/jitter-trace-gen.js";
-import { speech, pesqScores, FRAME } from "../../host-node/plc-compare.js";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pesqScores, FRAME } from "../../host-node/plc-compare.js";
+import { parseWav } from "../../host-node/wav.js";
 import { Image, DEFAULT_IMAGE } from "../../host-node/image.js";
 
 function arg(name: string, fallback: string): string {
@@ -30,6 +35,26 @@ const WINDOW = 8 * RATE;                // PESQ is meant for 8-12 s of speech
 const MAX_OFFSET = 1500 * 8;            // the delay a window may be played at, in samples
 const PCMU = 0, SSRC = 0x1111;
 const CLOCK = 1_000_000;                // the receiver's clock has its own origin
+
+const TEXT = [
+  "Good morning. The parcel you ordered on Monday will arrive at the north gate before noon.",
+  "If nobody answers the door, the driver leaves it with the neighbour at number twelve.",
+  "Could you check whether the heating in the back room is still switched on?",
+  "We counted forty seven birds by the lake, most of them geese, and a single heron.",
+].join(" ");
+
+/** Speech from espeak-ng in `voice`, 8 kHz 16-bit mono, the same samples on every run (no dither). */
+function speech(voice: string): Int16Array {
+  const dir = mkdtempSync(join(tmpdir(), "vsdk-audio-compare-"));
+  try {
+    execFileSync("espeak-ng", ["-v", voice, "-s", "150", "-w", join(dir, "s.wav"), TEXT]);
+    execFileSync("sox", ["-D", join(dir, "s.wav"), "-r", String(RATE), "-c", "1", "-b", "16", join(dir, "8k.wav")]);
+    const pcm = parseWav(new Uint8Array(readFileSync(join(dir, "8k.wav")))).samples;
+    return pcm.slice(0, Math.floor(pcm.length / FRAME) * FRAME);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** The sent audio on the sender's timeline (silence in talkspurt gaps), and each packet's frame. */
 function sentAudio(trace: Trace, voice: Int16Array): { reference: Int16Array; frameOf: Map<number, Int16Array> } {
