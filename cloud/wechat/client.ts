@@ -45,6 +45,7 @@ export class WechatClient {
       });
       if (!res.ok) throw new WechatError(-1, `HTTP ${res.status}`);
       body = await res.json() as Record<string, any>;
+      if (typeof body !== "object" || body === null || Array.isArray(body)) throw new WechatError(-1, "answer is not a JSON object");
     } catch (err) {
       // Unreachable, slow or garbled: to the caller that is WeChat's own "busy, try later" (-1).
       if (err instanceof WechatError) throw err;
@@ -69,12 +70,14 @@ export class WechatClient {
 
   async getSnTicket(sn: string, modelId: string): Promise<string> {
     const body = await this.post("/wxa/getsnticket", { sn, model_id: modelId });
-    return String(body.sn_ticket);
+    if (typeof body.sn_ticket !== "string" || body.sn_ticket === "") throw new WechatError(-1, "getsnticket answer without sn_ticket");
+    return body.sn_ticket;
   }
 
   /** Server-initiated call from a device to a user; resolves with WeChat's room id. */
   async call(req: { sn: string; model_id: string; openid: string; room_type: string; payload: string; custom_query: string }): Promise<string> {
     const body = await this.post("/wxa/business/iot/voip/call", req);
-    return String(body.roomid);
+    if (typeof body.roomid !== "string" || body.roomid === "") throw new WechatError(-1, "call answer without roomid");
+    return body.roomid;
   }
 }

@@ -388,3 +388,23 @@ test("a room worker survives room-link lines that are JSON but not messages, and
     room.close();
   }
 });
+
+test("a WeChat answer without the ticket or room id it promised is WeChat's -1, never the text \"undefined\"", async () => {
+  const { WechatClient, WechatError } = await import("../../cloud/wechat/client.js");
+  const { createServer } = await import("node:http");
+  const answers: Record<string, string> = {
+    "/cgi-bin/token": JSON.stringify({ access_token: "tok", expires_in: 7200 }),
+    "/wxa/getsnticket": JSON.stringify({ errcode: 0, errmsg: "ok" }),
+    "/wxa/business/iot/voip/call": "[0]",
+  };
+  const wechat = createServer((req, res) => { req.resume(); res.end(answers[new URL(req.url!, "http://x").pathname] ?? "{}"); });
+  await new Promise<void>((r) => wechat.listen(0, "127.0.0.1", () => r()));
+  try {
+    const client = new WechatClient({ apiBase: `http://127.0.0.1:${(wechat.address() as { port: number }).port}`, appid: "a", secret: "s" });
+    await assert.rejects(client.getSnTicket("SN-1", "m"), (err) => err instanceof WechatError && err.errcode === -1);
+    await assert.rejects(client.call({ sn: "SN-1", model_id: "m", openid: "o", room_type: "voice", payload: "", custom_query: "" }),
+      (err) => err instanceof WechatError && err.errcode === -1);
+  } finally {
+    wechat.close();
+  }
+});
