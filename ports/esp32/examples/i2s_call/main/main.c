@@ -1,6 +1,6 @@
 /* vsdk on an ESP32 with I2S audio: joins Wi-Fi, starts the vsdk task, registers, answers any
  * incoming call, and runs a 20 ms audio loop between an I2S microphone/speaker pair and the
- * image. Pins are the constants below; the device identity is provisioned once with
+ * image. Pins come from menuconfig; the device identity is provisioned once with
  * vsdk_provision() (see docs/ports.md). */
 #include <string.h>
 #include "driver/i2s_std.h"
@@ -16,10 +16,11 @@
 
 #define SAMPLE_RATE 8000
 #define FRAME_SAMPLES (SAMPLE_RATE / 50)
-#define PIN_BCLK GPIO_NUM_26
-#define PIN_WS GPIO_NUM_25
-#define PIN_DOUT GPIO_NUM_22
-#define PIN_DIN GPIO_NUM_33
+/* Pins from menuconfig ("vsdk example: I2S pins"; defaults per chip in Kconfig.projbuild). */
+#define PIN_BCLK ((gpio_num_t)CONFIG_VSDK_EXAMPLE_I2S_BCLK)
+#define PIN_WS ((gpio_num_t)CONFIG_VSDK_EXAMPLE_I2S_WS)
+#define PIN_DOUT ((gpio_num_t)CONFIG_VSDK_EXAMPLE_I2S_DOUT)
+#define PIN_DIN ((gpio_num_t)CONFIG_VSDK_EXAMPLE_I2S_DIN)
 #define I2S_TIMEOUT_MS 100 /* i2s_channel_read/write take milliseconds, not ticks */
 
 /* Kinds of the image's events (assembly/signal/events.ts). */
