@@ -1,13 +1,14 @@
 /* OTA slots over two data partitions (esp_partition), and ECDSA P-256 on ESP-IDF's mbedTLS
- * (its ECC is hardware-assisted on the chips that have it). Written against the ESP-IDF 5.x
- * API and not compiled here (no ESP-IDF in CI; docs/ports.md).
+ * (its ECC is hardware-assisted on the chips that have it). Compiled against ESP-IDF v5.1-v5.5
+ * by hand, not in CI (docs/ports.md, "How the ESP32 port was checked").
  *
  * Erase and write go through the SPI flash driver, which returns when the flash is done, so
  * both are durable on return. An image runs in place from the partition mapped into the data
  * address space (esp_partition_mmap), as image_slot.c does; a slot is unmapped before it is
  * erased or written so no stale cache lines are read. Resume after a cut reprograms bytes a
- * torn write may have begun: valid on NOR flash (bits only clear), not with flash encryption
- * enabled (then a download restarts from 0: see docs/ports.md). */
+ * torn write may have begun: valid on NOR flash (bits only clear). The partitions carry no
+ * "encrypted" flag, so they stay plaintext under flash encryption; with the flag a download
+ * would have to restart from 0 (docs/ports.md). */
 #include <string.h>
 #include "esp_partition.h"
 #include "mbedtls/ecp.h"
