@@ -5,7 +5,12 @@
 // The bar of docs/jitter-buffer.md counts late packets and delay; this is how they sound.
 //   npx tsx tools/traces/audio-compare.ts [--seeds 1] [--packets 3000] [--kinds a,b] [--voices en-us,en-us+f3] [--image PATH] [--json]
 // PESQ runs on 8 s windows of the sent speech (those with speech in them), each compared with
-// the played audio at the offset where it matches best (the delay moves during a call).
+// the played audio at the offset where it matches best (the delay moves during a call). PESQ
+// (P.862) takes one delay per utterance, so a buffer that moves its delay inside an utterance
+// (a wait, then a merge) also scores lower for the shift itself, which a listener does not hear;
+// so each window is also matched in 200 ms segments, each at its own best lag within ±25 ms
+// (tools/audio/speech-match.ts): the mean normalised correlation says how much of what was said
+// arrived, wherever it was played.
 import { parseTraceCsv, type Trace } from "../../host-node/jitter-trace.js";
 import { schedule, rtpTimestamps, FRAME_MS, CONCEAL, type Tick } from "../../host-node/jitter-sim.js";
 import { runSpeex } from "../../host-node/jitter-speex.js";
@@ -16,6 +21,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pesqScores, FRAME } from "../../host-node/plc-compare.js";
 import { parseWav } from "../../host-node/wav.js";
+import { matchSpeech } from "../audio/speech-match.js";
 import { Image, DEFAULT_IMAGE } from "../../host-node/image.js";
 
 function arg(name: string, fallback: string): string {
@@ -159,7 +165,7 @@ function offsetOf(ref: Int16Array, played: Int16Array, from: number, refEnv: Flo
   return fine;
 }
 
-interface Row { trace: string; voice: string; windows: number; ours: number; speex: number }
+interface Row { trace: string; voice: string; windows: number; ours: number; speex: number; oursMatch: number; speexMatch: number }
 
 function compare(kind: TraceKind, seed: number, packets: number, voiceName: string, voice: Int16Array): Row {
   const trace = parseTraceCsv(generateTraceCsv({ kind, seed, packets }));
@@ -174,6 +180,8 @@ function compare(kind: TraceKind, seed: number, packets: number, voiceName: stri
   for (const v of reference) power += v * v;
   power /= reference.length;
   const scores = { ours: [] as number[], speex: [] as number[] };
+  const matches = { ours: [] as number[], speex: [] as number[] };
+  const SLACK = 200;                                  // ±25 ms around the window's offset
   for (let from = 0; from + WINDOW <= reference.length; from += WINDOW) {
     const window = reference.subarray(from, from + WINDOW);
     let e = 0;
@@ -181,6 +189,11 @@ function compare(kind: TraceKind, seed: number, packets: number, voiceName: stri
     if (e / WINDOW < power * 0.3) continue;           // mostly a talkspurt gap: nothing to hear
     const degraded = (["ours", "speex"] as const).map((k) => {
       const d = offsetOf(reference, played[k], from, refEnv, env[k]);
+      const around = played[k].slice(Math.max(0, from + d - SLACK), from + d + WINDOW + SLACK);
+      const pad = SLACK - Math.min(SLACK, from + d);
+      const shifted = new Int16Array(around.length + pad);
+      shifted.set(around, pad);
+      matches[k].push(matchSpeech(window, shifted, 2 * SLACK).correlation);
       return played[k].slice(from + d, from + d + WINDOW);
     });
     const [o, s] = pesqScores(window, degraded);
@@ -188,7 +201,8 @@ function compare(kind: TraceKind, seed: number, packets: number, voiceName: stri
     scores.speex.push(s);
   }
   const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
-  return { trace: `${kind}-s${seed}-${packets}`, voice: voiceName, windows: scores.ours.length, ours: mean(scores.ours), speex: mean(scores.speex) };
+  return { trace: `${kind}-s${seed}-${packets}`, voice: voiceName, windows: scores.ours.length, ours: mean(scores.ours), speex: mean(scores.speex),
+    oursMatch: mean(matches.ours), speexMatch: mean(matches.speex) };
 }
 
 const seeds = range(arg("--seeds", "1"));
@@ -203,11 +217,13 @@ for (const voiceName of voices) {
     for (const kind of kinds) {
       const row = compare(kind, seed, packets, voiceName, voice);
       rows.push(row);
-      if (!asJson) console.log(`${row.trace.padEnd(26)} ${voiceName.padEnd(9)} PESQ ours ${row.ours.toFixed(2)}  speex ${row.speex.toFixed(2)}  (${row.windows} windows of 8 s)`);
+      if (!asJson) console.log(`${row.trace.padEnd(26)} ${voiceName.padEnd(9)} PESQ ours ${row.ours.toFixed(2)}  speex ${row.speex.toFixed(2)}   segment match ours ${row.oursMatch.toFixed(3)}  speex ${row.speexMatch.toFixed(3)}  (${row.windows} windows of 8 s)`);
     }
   }
 }
 const better = rows.filter((r) => r.ours > r.speex).length;
-const meanOf = (k: "ours" | "speex") => rows.reduce((a, r) => a + r[k], 0) / rows.length;
-if (asJson) console.log(JSON.stringify({ rows, ours_mean: meanOf("ours"), speex_mean: meanOf("speex"), ours_better: better }));
-else console.log(`PESQ mean ours ${meanOf("ours").toFixed(3)}, speex ${meanOf("speex").toFixed(3)}; ours higher on ${better} of ${rows.length}`);
+const meanOf = (k: "ours" | "speex" | "oursMatch" | "speexMatch") => rows.reduce((a, r) => a + r[k], 0) / rows.length;
+const betterMatch = rows.filter((r) => r.oursMatch > r.speexMatch).length;
+if (asJson) console.log(JSON.stringify({ rows, ours_mean: meanOf("ours"), speex_mean: meanOf("speex"), ours_better: better,
+  ours_match_mean: meanOf("oursMatch"), speex_match_mean: meanOf("speexMatch"), ours_match_better: betterMatch }));
+else console.log(`PESQ mean ours ${meanOf("ours").toFixed(3)}, speex ${meanOf("speex").toFixed(3)}; ours higher on ${better} of ${rows.length}. Segment match mean ours ${meanOf("oursMatch").toFixed(3)}, speex ${meanOf("speexMatch").toFixed(3)}; ours higher on ${betterMatch} of ${rows.length}`);
