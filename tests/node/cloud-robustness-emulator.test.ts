@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Emulator } from "../../emulator/server.js";
 import type { UserScript } from "../../emulator/room.js";
+import { uploadAfterRefusal } from "./helpers/upload-after-refusal.js";
 
 const dir = mkdtempSync(join(tmpdir(), "vsdk-emulator-robust-"));
 let e: Emulator;
@@ -151,26 +152,8 @@ test("an oversize chunked upload gets 413 (curl), and a client gone mid-body har
 });
 
 test("after refusing an upload the emulator reads and drops the rest instead of resetting; 100-continue is not sent for it", async () => {
-  const outcome = await new Promise<{ status: string; error: string | null; ended: boolean }>((resolve) => {
-    let got = "", error: string | null = null, ended = false, more = 0;
-    const s = connect({ port, host: "127.0.0.1", allowHalfOpen: true }, () => {
-      s.write("POST /emulator/grant HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
-      s.write(`20000\r\n${" ".repeat(0x20000)}\r\n`);
-    });
-    s.on("data", (d) => {
-      got += d;
-      if (more++ > 0) return;
-      const keepSending = setInterval(() => {
-        if (!s.writable || more > 20) { clearInterval(keepSending); s.end(); return; }
-        more++;
-        s.write(`1000\r\n${" ".repeat(0x1000)}\r\n`);
-      }, 20);
-    });
-    s.on("end", () => { ended = true; });
-    s.on("error", (err: NodeJS.ErrnoException) => { error = err.code ?? err.message; });
-    s.on("close", () => resolve({ status: got.split("\r\n")[0], error, ended }));
-    setTimeout(() => s.destroy(), 4000);
-  });
+  const outcome = await uploadAfterRefusal((onConnect) => connect({ port, host: "127.0.0.1", allowHalfOpen: true }, onConnect),
+    "POST /emulator/grant HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", 0x20000);
   assert.equal(outcome.status, "HTTP/1.1 413 Payload Too Large");
   assert.equal(outcome.error, null, "no reset while the client finishes sending");
   assert.equal(outcome.ended, true);

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { startLocalSystem, type LocalSystem } from "../../cloud/local-system.js";
 import { encryptMessage, messageSignature } from "../../cloud/wechat/message-crypto.js";
 import { DeviceClient, send } from "./helpers/device-client.js";
+import { uploadAfterRefusal } from "./helpers/upload-after-refusal.js";
 
 let sys: LocalSystem;
 let dir: string;
@@ -201,30 +202,11 @@ test("after refusing an upload the cloud reads and drops the rest for a while in
   // Deterministic form of the curl case: the client keeps sending after it has the 413. A socket
   // closed at once answers those bytes with a TCP reset (EPIPE/ECONNRESET here); a lingering
   // close takes them and ends the connection cleanly.
-  const outcome = await new Promise<{ status: string; error: string | null; ended: boolean }>((resolve) => {
-    let got = "", error: string | null = null, ended = false;
-    // Half-open, like a client busy uploading: the cloud's FIN does not stop our writes.
-    // (tls.connect passes allowHalfOpen on to its socket; Node's types leave it out.)
-    const options = { host: "127.0.0.1", port: sys.cloud.port, ca: sys.ca, servername: "localhost", allowHalfOpen: true };
-    const s = connect(options as ConnectionOptions, () => {
-      s.write("POST /v1/calls HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
-      s.write(`5000\r\n${" ".repeat(0x5000)}\r\n`);
-    });
-    let more = 0;
-    s.on("data", (d) => {
-      got += d;
-      if (more++ > 0) return;
-      const keepSending = setInterval(() => {
-        if (!s.writable || more > 20) { clearInterval(keepSending); s.end(); return; }
-        more++;
-        s.write(`1000\r\n${" ".repeat(0x1000)}\r\n`);
-      }, 20);
-    });
-    s.on("end", () => { ended = true; });
-    s.on("error", (e: NodeJS.ErrnoException) => { error = e.code ?? e.message; });
-    s.on("close", () => resolve({ status: got.split("\r\n")[0], error, ended }));
-    setTimeout(() => s.destroy(), 4000);
-  });
+  // Half-open, like a client busy uploading: the cloud's FIN does not stop our writes.
+  // (tls.connect passes allowHalfOpen on to its socket; Node's types leave it out.)
+  const options = { host: "127.0.0.1", port: sys.cloud.port, ca: sys.ca, servername: "localhost", allowHalfOpen: true };
+  const outcome = await uploadAfterRefusal((onConnect) => connect(options as ConnectionOptions, onConnect),
+    "POST /v1/calls HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", 0x5000);
   assert.equal(outcome.status, "HTTP/1.1 413 Payload Too Large");
   assert.equal(outcome.error, null, "no reset while the client finishes sending");
   assert.equal(outcome.ended, true, "the cloud ended the connection itself");

@@ -23,17 +23,8 @@ import { pesqScores, FRAME } from "../../host-node/plc-compare.js";
 import { parseWav } from "../../host-node/wav.js";
 import { matchSpeech } from "../audio/speech-match.js";
 import { Image, DEFAULT_IMAGE } from "../../host-node/image.js";
+import { arg, range } from "./args.js";
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
-function range(spec: string): number[] {
-  return spec.split(",").flatMap((part) => {
-    const [a, b] = part.split("-").map(Number);
-    return b === undefined ? [a] : Array.from({ length: b - a + 1 }, (_, i) => a + i);
-  });
-}
 
 const imagePath = arg("--image", DEFAULT_IMAGE);
 const RATE = 8000;

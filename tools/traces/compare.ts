@@ -11,17 +11,8 @@ import { runSpeex } from "../../host-node/jitter-speex.js";
 import { generateTraceCsv, TRACE_KINDS, type TraceKind } from "../../host-node/jitter-trace-gen.js";
 import { Image, DEFAULT_IMAGE } from "../../host-node/image.js";
 import { repoRoot } from "../../host-node/paths.js";
+import { arg, range } from "./args.js";
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
-function range(spec: string): number[] {
-  return spec.split(",").flatMap((part) => {
-    const [a, b] = part.split("-").map(Number);
-    return b === undefined ? [a] : Array.from({ length: b - a + 1 }, (_, i) => a + i);
-  });
-}
 
 const seeds = range(arg("--seeds", "1-7"));
 const lengths = range(arg("--packets", "6000"));
