@@ -6,6 +6,7 @@ import { schedule, score, runOurs, staticLateAt, type JitterSimResult } from "..
 import { runSpeex } from "../host-node/jitter-speex.js";
 import { generateTraceCsv, TRACE_KINDS } from "../host-node/jitter-trace-gen.js";
 import { comparePlc } from "../host-node/plc-compare.js";
+import { listen, speechOf } from "../host-node/jitter-listen.js";
 import type { BenchPart } from "./part.js";
 
 export const jitter: BenchPart = {
@@ -50,6 +51,27 @@ export const plcQuality: BenchPart = {
         `${"case".padEnd(22)} ${"loss".padStart(6)} ${"ours".padStart(6)} ${"spandsp".padStart(8)} ${"silence".padStart(8)}`,
         ...rows.map((r) => `${r.case.padEnd(22)} ${`${r.loss_pct}%`.padStart(6)} ${r.ours.toFixed(2).padStart(6)} ${r.spandsp.toFixed(2).padStart(8)} ${r.silence.toFixed(2).padStart(8)}`),
         `mean PESQ: ours ${mean("ours")}, spandsp ${mean("spandsp")}, silence ${mean("silence")}`,
+      ],
+    };
+  },
+};
+
+// How the two buffers sound on the same traces (host-node/jitter-listen.ts): PESQ and a segment
+// match of speech played through the image's media session and through speex's decisions.
+export const jitterListening: BenchPart = {
+  name: "jitter buffer vs libspeexdsp, listening (PESQ)",
+  async run({ quick }) {
+    const packets = quick ? 1000 : 3000;
+    const voice = speechOf("en-us");
+    const rows = TRACE_KINDS.map((kind) => listen(kind, 1, packets, "en-us", voice));
+    const mean = (k: "ours" | "speex" | "oursMatch" | "speexMatch") => Math.round((rows.reduce((s, r) => s + r[k], 0) / rows.length) * 1000) / 1000;
+    const means = { ours_pesq: mean("ours"), speex_pesq: mean("speex"), ours_match: mean("oursMatch"), speex_match: mean("speexMatch") };
+    return {
+      figures: { jitter_listening: rows, jitter_listening_mean: means },
+      lines: [
+        `${"trace".padEnd(22)} ${"PESQ ours/speex".padStart(16)} ${"segment match ours/speex".padStart(26)}`,
+        ...rows.map((r) => `${r.trace.padEnd(22)} ${`${r.ours.toFixed(2)}/${r.speex.toFixed(2)}`.padStart(16)} ${`${r.oursMatch.toFixed(3)}/${r.speexMatch.toFixed(3)}`.padStart(26)}`),
+        `mean PESQ ours ${means.ours_pesq}, speex ${means.speex_pesq}; segment match ours ${means.ours_match}, speex ${means.speex_match} (speech en-us, seed 1, ${packets} packets a trace)`,
       ],
     };
   },
