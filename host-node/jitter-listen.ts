@@ -16,13 +16,9 @@ import { parseTraceCsv, type Trace } from "./jitter-trace.js";
 import { schedule, rtpTimestamps, FRAME_MS, CONCEAL, type Tick } from "./jitter-sim.js";
 import { runSpeex } from "./jitter-speex.js";
 import { generateTraceCsv, type TraceKind } from "./jitter-trace-gen.js";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { pesqScores, FRAME } from "./plc-compare.js";
-import { parseWav } from "./wav.js";
 import { matchSpeech } from "../tools/audio/speech-match.js";
+import { speech } from "../tools/oracles/oracles.js";
 import { Image, DEFAULT_IMAGE } from "./image.js";
 
 
@@ -41,15 +37,8 @@ const TEXT = [
 
 /** Speech from espeak-ng in `voice`, 8 kHz 16-bit mono, the same samples on every run (no dither). */
 export function speechOf(voice: string): Int16Array {
-  const dir = mkdtempSync(join(tmpdir(), "vsdk-audio-compare-"));
-  try {
-    execFileSync("espeak-ng", ["-v", voice, "-s", "150", "-w", join(dir, "s.wav"), TEXT]);
-    execFileSync("sox", ["-D", join(dir, "s.wav"), "-r", String(RATE), "-c", "1", "-b", "16", join(dir, "8k.wav")]);
-    const pcm = parseWav(new Uint8Array(readFileSync(join(dir, "8k.wav")))).samples;
-    return pcm.slice(0, Math.floor(pcm.length / FRAME) * FRAME);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const pcm = speech(TEXT, RATE, voice);
+  return pcm.slice(0, Math.floor(pcm.length / FRAME) * FRAME);
 }
 
 /** The sent audio on the sender's timeline (silence in talkspurt gaps), and each packet's frame. */

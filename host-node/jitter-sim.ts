@@ -48,6 +48,8 @@ export type Outcome = number | [number, number];
  *  per tick while this much is queued (assembly/codec/time_scale.ts; docs/time-scaling.md). The
  *  replay assumes exactly this minimum, so a real session hears the packets no later. */
 export const ACCELERATE_MS_PER_TICK = 5;
+/** Of `queuedMs` beyond a tick's frame, what that tick also plays (the drain above). */
+const drainedInTick = (queuedMs: number) => Math.min(ACCELERATE_MS_PER_TICK, queuedMs);
 
 export function rtpTimestamp(sendMs: number): number {
   return Number(BigInt.asUintN(32, BigInt(Math.round(sendMs * CLOCK_KHZ))));
@@ -128,7 +130,7 @@ export function score(trace: Trace, t0: number, ticks: Tick[], outcomes: Outcome
       } else if (o === CONCEAL && startedAt >= 0) concealedSoFar++;
       handed += FRAME_MS;
     }
-    const played = FRAME_MS + Math.min(ACCELERATE_MS_PER_TICK, handed - heard - FRAME_MS);
+    const played = FRAME_MS + drainedInTick(handed - heard - FRAME_MS);
     const at = t0 + ticks[i].atMs;
     while (starts.length > 0 && starts[0][1] < heard + played) {
       const [id, from] = starts.shift()!;
@@ -205,7 +207,7 @@ export function runOurs(ticks: Tick[], options: OursOptions = {}): Outcome[] {
     if (g < 0) throw new Error(`vsdk_jitter_get failed: ${g}`);
     const kind = g & 0xff;
     if (kind === KIND_MERGE) backlog += FRAME_MS;
-    backlog -= Math.min(ACCELERATE_MS_PER_TICK, backlog);
+    backlog -= drainedInTick(backlog);
     if (kind === KIND_FRAME) outcomes.push(view().getInt32(out, true));
     else if (kind === KIND_MERGE) outcomes.push([view().getInt32(out, true), view().getInt32(out + G711_FRAME_BYTES, true)]);
     else if (kind === KIND_CONCEAL || kind === KIND_FEC) outcomes.push(CONCEAL);

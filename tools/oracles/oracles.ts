@@ -31,12 +31,12 @@ export function runPythonOracle(script: string, args: string[], input: Uint8Arra
   return runOracle("python3", [join(oracleDir, script), ...args], input);
 }
 
-/** Synthesises `text` with espeak-ng and converts it with sox to 16-bit mono at `rate` Hz. */
-export function speech(text: string, rate: number): Int16Array {
+/** Synthesises `text` with espeak-ng (in `voice`) and converts it with sox to 16-bit mono at `rate` Hz. */
+export function speech(text: string, rate: number, voice = "en"): Int16Array {
   const dir = mkdtempSync(join(buildDir, "speech-"));
   const raw = join(dir, "espeak.wav");
   const out = join(dir, `speech-${rate}.wav`);
-  execFileSync("espeak-ng", ["-v", "en", "-s", "150", "-w", raw, text]);
+  execFileSync("espeak-ng", ["-v", voice, "-s", "150", "-w", raw, text]);
   // -D: no dither, so the same text always gives the same samples (sox dithers randomly by default).
   execFileSync("sox", ["-D", raw, "-r", String(rate), "-c", "1", "-b", "16", out]);
   return parseWav(new Uint8Array(readFileSync(out))).samples;
