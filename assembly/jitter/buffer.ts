@@ -30,7 +30,7 @@ import { seqAhead, tsAhead } from "./serial";
 import {
   DelayWindow, DELAY_WINDOW_BYTES, delayWindowCreate, delayWindowClear, delayWindowAdd,
   delayWindowCount, delayWindowLateCost, delayWindowCost, delayWindowQuantileMs, delayWindowLateCounts, delayWindowTailMs,
-  lateBelow, lateAt, lateAbove, lateAbove2,
+  lateBelow, lateAt, lateAbove, lateAbove2, WINDOW,
 } from "./delay_window";
 
 // Codecs, as far as the buffer cares: clock rate and payload size.
@@ -51,11 +51,11 @@ const OPUS_MAX_KBPS: i32 = 96;         // the slot size cap for Opus: 240 bytes 
 // The delay choice (tuned on seeds 1-3 of bench/jitter.ts's trace kinds, checked on seeds 4-7):
 const LATE_COST_MS_PER_PCT: i32 = 3;   // one percent of packets late weighs like 3 ms of delay ...
 const LATE_COST_SPREAD_DIVISOR: i32 = 4; // ... plus a quarter of the spread
-const HYSTERESIS_PACKETS: i32 = 4;     // a frame less must save more than 4 late packets cost
+const HYSTERESIS_PACKETS: i32 = 4;     // a frame less must save more than 4 late packets in a full window cost
 const HYSTERESIS_MS: i32 = 6;          // a frame more must save more than 6 ms of cost
 const MAX_STEPS: i32 = 16;             // how far one decision may look (16 frames)
 const MIN_SAMPLES: i32 = 8;            // below this many samples, keep a frame of margin
-const HOLD_TARGET_SAMPLES: i32 = 128;  // from this many on (2.5 s), the target holds against waits
+const HOLD_TARGET_SAMPLES: i32 = 16;   // from this many on, the target holds against waits (8 held a poor first estimate)
 const MAX_SEQ_JUMP: i32 = 3000;        // a packet further away than this is not from this stream
 const MAX_GAP_MS: i32 = 600000;        // a talkspurt gap longer than 10 minutes is absurd
 const MAX_BEHIND_MS: i32 = 10000;      // ... and a timestamp this far behind the playout point
@@ -434,8 +434,12 @@ function bestDelay(jb: JitterBuffer, current: i32): i32 {
   const w = jb.window;
   if (delayWindowCount(w) < MIN_SAMPLES) return max(current, jb.ptimeMs);
   const lateCost = lateCostNow(jb);
-  // Stepping down must beat the cost of a few more late packets; stepping up, a little delay.
-  const downMargin = <i64>(HYSTERESIS_PACKETS * lateCost * 25) << 8;  // lateCost in quarter ms
+  // Stepping down must beat the cost of a few more late packets (HYSTERESIS_PACKETS in a full
+  // WINDOW, in proportion while it fills, at least one: a fixed count held a call that began a
+  // frame high there for its first ~200 packets); stepping up, a little delay. Costs are x 256,
+  // lateCost in quarter ms (x 25: per packet of 100).
+  const perSample = HYSTERESIS_PACKETS * 256 / WINDOW;
+  const downMargin = <i64>(lateCost * 25 * perSample) * <i64>max(delayWindowCount(w), WINDOW / HYSTERESIS_PACKETS);
   const upMargin = (<i64>HYSTERESIS_MS * <i64>delayWindowCount(w)) << 8;
   const weight = waitPays(jb) ? WAIT_SAVED_WEIGHT_Q8 : 256;
   const step = jb.ptimeMs;
@@ -563,8 +567,8 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
   keepOriginNear(jb);
   const current = ageMs(jb, now, jb.playTs);
   // The hysteresis holds the target, not the current delay: a wait that saved a late packet
-  // raises the delay by a frame, and that must not raise the target along with it. Until the
-  // history means something (the first packets' delays are arbitrary), it holds the current one.
+  // raises the delay by a frame, and that must not raise the target along with it. Before
+  // playout starts, and for the first few samples, it holds the current one.
   const holdTarget = jb.started && delayWindowCount(jb.window) >= HOLD_TARGET_SAMPLES;
   const goal = bestDelay(jb, holdTarget ? onGridOf(current, jb.targetMs, jb.ptimeMs) : current);
   jb.targetMs = goal;

@@ -154,6 +154,24 @@ test("a frame a wait added is given back at once where late packets come alone, 
   assert.equal(bunched.result.late, 0);
 });
 
+test("a call whose first packets came late comes down to the network's delay within a few seconds", () => {
+  // A steady 50-54 ms path, but the first 2 packets took 60 ms longer (a first hop still being
+  // set up): playout starts 2 frames high and must come down once the window has seen enough
+  // steady delays to call those two a rare tail.
+  const rows: string[] = ["seq,send_ms,arrival_ms"];
+  for (let i = 0; i < 1500; i++) rows.push(`${i},${i * 20},${i * 20 + 50 + ((i * 7) % 5) + (i < 2 ? 60 : 0)}`);
+  const { trace, t0, outcomes } = replay(rows.join("\n") + "\n", "ours");
+  const sendOf = new Map(trace.packets.map((p) => [p.id, p.sendMs]));
+  const meanDelay = (fromTick: number, toTick: number) => {
+    const d = handedOut(outcomes).filter((h) => h.tick >= fromTick && h.tick < toTick).map((h) => t0 + h.tick * FRAME_MS - sendOf.get(h.id)!);
+    return d.reduce((a, b) => a + b, 0) / d.length;
+  };
+  const early = meanDelay(150, 250), late = meanDelay(1000, 1500);
+  // The hysteresis used to count a fixed 4 late packets however few samples the window held: it
+  // came down after 284 ticks (early 114 ms against 74 ms later); now after ~140.
+  assert.ok(early - late < FRAME_MS / 2, `mean delay at 3-5 s ${early.toFixed(1)} ms, at 20-30 s ${late.toFixed(1)} ms`);
+});
+
 test("RTP timestamps count frames whatever the jitter of the send times, and wrap at 2^32", () => {
   // Send times as a capture records them: 20 ms apart give or take 3 ms, one packet lost (listed,
   // no arrival), then 1 s of silence, sequence and timestamps near their wrap.
