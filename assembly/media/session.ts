@@ -96,6 +96,9 @@ export const STAT_COUNT: i32 = 11;
 const SSRC_SWITCH_STREAK: i32 = 3;
 
 let session: MediaSession | null = null;
+// The session, once a check above has shown there is one (`session!` would check it again, in
+// code, at every call).
+@inline function theSession(): MediaSession { return changetype<MediaSession>(session); }
 
 // Everything a session needs, once. Returns null when the memory budget is exhausted.
 function sessionCreate(): MediaSession | null {
@@ -136,7 +139,7 @@ export function mediaStart(codec: i32, payloadType: i32, pcmRate: i32, ptimeMs: 
     session = sessionCreate();
     if (session == null) return E_NOSPACE;
   }
-  const s = session!;
+  const s = theSession();
   const pt = payloadType >= 0 ? payloadType : (opus ? PT_OPUS_DEFAULT : (codec == MEDIA_PCMU ? PT_PCMU : PT_PCMA));
   // The most packets of this call's size that fit the block set aside at the first start.
   let jb: usize = 0;
@@ -165,21 +168,21 @@ export function mediaStart(codec: i32, payloadType: i32, pcmRate: i32, ptimeMs: 
 }
 
 export function mediaStop(): i32 {
-  if (session == null || !session!.running) return E_STATE;
-  session!.running = 0;
+  if (!mediaRunning()) return E_STATE;
+  theSession().running = 0;
   return OK;
 }
 
-export function mediaRunning(): bool { return session != null && session!.running != 0; }
+export function mediaRunning(): bool { return session != null && theSession().running != 0; }
 
 // PCM samples per packet of the running session (the frame size capture takes and playout gives).
-export function mediaFrameSamples(): i32 { return mediaRunning() ? session!.frameSamples : E_STATE; }
+export function mediaFrameSamples(): i32 { return mediaRunning() ? theSession().frameSamples : E_STATE; }
 
 // One frame of microphone PCM (exactly frameSamples samples at pcm) into one RTP packet at
 // [out, out+cap). Returns the packet length or an error; nothing changes on error.
 export function mediaCapture(pcm: usize, samples: i32, out: usize, cap: i32): i32 {
   if (!mediaRunning()) return E_STATE;
-  const s = session!;
+  const s = theSession();
   if (samples != s.frameSamples) return E_ARG;
   if (cap < RTP_FIXED_HEADER + 1) return E_NOSPACE;
   if (!inMemory(pcm, <usize>samples << 1) || !inMemory(out, <usize>cap)) return E_ARG;
@@ -207,7 +210,7 @@ export function mediaCapture(pcm: usize, samples: i32, out: usize, cap: i32): i3
 // packet is dropped and nothing else changes).
 export function mediaReceive(ptr: usize, len: i32, arrivalMs: u32): i32 {
   if (!mediaRunning()) return E_STATE;
-  const s = session!;
+  const s = theSession();
   if (len < 0 || !inMemory(ptr, <usize>len)) return E_ARG;
   let status = receiveOne(s, ptr, len, arrivalMs);
   if (status == E_UNSUPPORTED && followNewSource(s)) status = receiveOne(s, ptr, len, arrivalMs);
@@ -241,7 +244,7 @@ function followNewSource(s: MediaSession): bool {
 // Returns the sample count or an error.
 export function mediaPlayout(nowMs: u32, pcm: usize, maxSamples: i32): i32 {
   if (!mediaRunning()) return E_STATE;
-  const s = session!;
+  const s = theSession();
   const n = s.frameSamples;
   if (maxSamples < n) return E_NOSPACE;
   if (!inMemory(pcm, <usize>n << 1)) return E_ARG;
@@ -318,7 +321,7 @@ function opusPlayout(s: MediaSession, kind: i32, bytes: i32, pcm: usize, n: i32)
 
 export function mediaStat(field: i32): i32 {
   if (session == null) return E_STATE;
-  const s = session!;
+  const s = theSession();
   switch (field) {
     case STAT_TX_PACKETS: return <i32>s.txPackets;
     case STAT_TX_BYTES: return <i32>s.txBytes;
