@@ -15,6 +15,13 @@ export const BINS: i32 = 128;        // histogram bins ...
 export const BIN_MS: i32 = 4;        // ... 4 ms wide: 512 ms of jitter range above the floor
 const QUANTILE_PCT: i32 = 97;        // the tracked high quantile: at most 3% of samples lie above it
 const HEADROOM_BINS: i32 = 8;        // when re-basing downwards, leave room for a little more
+// A path that got shorter (a route change, a handover) shows as delays that all stay well below
+// the median: SHORTER_RUN in a row, each more than SHORTER_BINS below it. Stationary jitter
+// never does that (half its samples lie above the median), so the window then forgets what came
+// before them instead of keeping the old path's delays for its whole length (20 s a frame or
+// more too high). Wide jitter rarely gets there: its old samples then leave one by one.
+const SHORTER_RUN: i32 = 128;
+const SHORTER_BINS: i32 = 5;
 
 @unmanaged export class DelayWindow {
   samples: usize;   // u8 bin index of each remembered delay, ring of WINDOW
@@ -27,6 +34,7 @@ const HEADROOM_BINS: i32 = 8;        // when re-basing downwards, leave room for
   medBin: i32;      // bin holding the median ...
   medAbove: i32;    // ... and the samples in bins above it
   topBin: i32;      // highest bin holding a sample (0 when empty)
+  lowRun: i32;      // samples in a row well below the median
 }
 
 export const DELAY_WINDOW_BYTES: i32 = <i32>offsetof<DelayWindow>() + WINDOW + BINS * 2;
@@ -52,6 +60,7 @@ export function delayWindowClear(w: DelayWindow): void {
   w.medBin = 0;
   w.medAbove = 0;
   w.topBin = 0;
+  w.lowRun = 0;
 }
 
 @inline function histAt(w: DelayWindow, bin: i32): i32 {
@@ -146,6 +155,23 @@ export function delayWindowAdd(w: DelayWindow, delayMs: i32): void {
   if (bin > w.medBin) w.medAbove++;
   if (bin > w.topBin) w.topBin = bin;
   settle(w);
+  if (bin >= w.medBin - SHORTER_BINS) w.lowRun = 0;
+  else if (++w.lowRun == SHORTER_RUN) keepLast(w, SHORTER_RUN);
+}
+
+// Forgets all but the last `n` samples: they move to the start of the ring (the layout of a
+// window still filling) and the histogram is rebuilt from them.
+function keepLast(w: DelayWindow, n: i32): void {
+  const wrapped = n - w.head;   // samples at the ring's end (none when the last n are in one piece)
+  if (wrapped <= 0) memory.copy(w.samples, w.samples + <usize>(w.head - n), <usize>n);
+  else {
+    memory.copy(w.samples + <usize>wrapped, w.samples, <usize>w.head);
+    memory.copy(w.samples, w.samples + <usize>(WINDOW - wrapped), <usize>wrapped);
+  }
+  w.count = n;
+  w.head = n;
+  w.lowRun = 0;
+  rebase(w, 0);
 }
 
 export function delayWindowCount(w: DelayWindow): i32 { return w.count; }

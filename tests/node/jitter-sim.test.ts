@@ -212,6 +212,23 @@ test("when the path gets longer (a handover), playout follows instead of droppin
   }
 });
 
+test("when the path gets shorter, playout comes down within a few seconds, not the window's 20 s", () => {
+  // 120-124 ms for 30 s, then 60-64 ms: the old path's delays must not hold playout up until they
+  // leave the 1,024-packet window.
+  const rows: string[] = ["seq,send_ms,arrival_ms"];
+  for (let i = 0; i < 3000; i++) rows.push(`${i},${i * 20},${i * 20 + (i < 1500 ? 120 : 60) + ((i * 7) % 5)}`);
+  const { trace, t0, outcomes } = replay(rows.join("\n") + "\n", "ours");
+  const sendOf = new Map(trace.packets.map((p) => [p.id, p.sendMs]));
+  const delays = handedOut(outcomes).map((h) => ({ id: h.id, d: t0 + h.tick * FRAME_MS - sendOf.get(h.id)! }));
+  const meanOf = (from: number, to: number) => {
+    const d = delays.filter((x) => x.id >= from && x.id < to).map((x) => x.d);
+    return d.reduce((a, b) => a + b, 0) / d.length;
+  };
+  const before = meanOf(1000, 1500), soon = meanOf(1800, 2100), settled = meanOf(2600, 3000);
+  assert.ok(before - settled > 2 * FRAME_MS, `the delay came down: ${before.toFixed(1)} -> ${settled.toFixed(1)} ms`);
+  assert.ok(soon - settled < FRAME_MS / 2, `6-12 s after the change ${soon.toFixed(1)} ms, settled ${settled.toFixed(1)} ms`);
+});
+
 test("clock wrap of the host's u32 milliseconds changes nothing", () => {
   const csv = generateTraceCsv({ kind: "mixed", seed: 2, packets: 1500 });
   const plain = replay(csv, "ours").result;
