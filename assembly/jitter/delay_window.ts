@@ -15,13 +15,19 @@ export const BINS: i32 = 128;        // histogram bins ...
 export const BIN_MS: i32 = 4;        // ... 4 ms wide: 512 ms of jitter range above the floor
 const QUANTILE_PCT: i32 = 97;        // the tracked high quantile: at most 3% of samples lie above it
 const HEADROOM_BINS: i32 = 8;        // when re-basing downwards, leave room for a little more
-// A path that got shorter (a route change, a handover) shows as delays that all stay well below
-// the median: SHORTER_RUN in a row, each more than SHORTER_BINS below it. Stationary jitter
-// never does that (half its samples lie above the median), so the window then forgets what came
-// before them instead of keeping the old path's delays for its whole length (20 s a frame or
-// more too high). Wide jitter rarely gets there: its old samples then leave one by one.
+// A path that changed length (a route change, a handover) shows as delays that all stay on one
+// side of the old ones, where stationary jitter never keeps them:
+// - shorter: SHORTER_RUN in a row more than SHORTER_BINS below the median (half of stationary
+//   delays lie above it; wide jitter rarely gets there, and its old delays then leave one by one);
+// - longer: LONGER_RUN in a row above the high quantile as it stood before the first of them
+//   (3 % of stationary delays lie there; a delay spike or a stall of up to 600 ms puts fewer in
+//   a row; the quantile itself follows them up after a few).
+// The window then forgets what came before them, instead of keeping the old path's delays for
+// its whole length (20 s): the buffer would aim for the old path's delay meanwhile, a frame or
+// more too high, or too low, waiting for late packets and merging back down in turn.
 const SHORTER_RUN: i32 = 128;
 const SHORTER_BINS: i32 = 5;
+const LONGER_RUN: i32 = 32;
 
 @unmanaged export class DelayWindow {
   samples: usize;   // u8 bin index of each remembered delay, ring of WINDOW
@@ -35,6 +41,8 @@ const SHORTER_BINS: i32 = 5;
   medAbove: i32;    // ... and the samples in bins above it
   topBin: i32;      // highest bin holding a sample (0 when empty)
   lowRun: i32;      // samples in a row well below the median
+  highRun: i32;     // samples in a row above ...
+  highRefMs: i32;   // ... this delay: the high quantile before the first of them
 }
 
 export const DELAY_WINDOW_BYTES: i32 = <i32>offsetof<DelayWindow>() + WINDOW + BINS * 2;
@@ -61,6 +69,7 @@ export function delayWindowClear(w: DelayWindow): void {
   w.medAbove = 0;
   w.topBin = 0;
   w.lowRun = 0;
+  w.highRun = 0;
 }
 
 @inline function histAt(w: DelayWindow, bin: i32): i32 {
@@ -124,6 +133,7 @@ function settleTracker(w: DelayWindow, at: usize, pct: i32): void {
 }
 
 export function delayWindowAdd(w: DelayWindow, delayMs: i32): void {
+  if (w.highRun == 0) w.highRefMs = delayWindowQuantileMs(w);
   let bin = binOf(w, delayMs);
   if (w.count == 0) {
     w.baseMs = delayMs - HEADROOM_BINS * BIN_MS;
@@ -157,6 +167,8 @@ export function delayWindowAdd(w: DelayWindow, delayMs: i32): void {
   settle(w);
   if (bin >= w.medBin - SHORTER_BINS) w.lowRun = 0;
   else if (++w.lowRun == SHORTER_RUN) keepLast(w, SHORTER_RUN);
+  if (delayMs <= w.highRefMs || w.count < LONGER_RUN) w.highRun = 0;
+  else if (++w.highRun == LONGER_RUN) keepLast(w, LONGER_RUN);
 }
 
 // Forgets all but the last `n` samples: they move to the start of the ring (the layout of a
@@ -171,6 +183,7 @@ function keepLast(w: DelayWindow, n: i32): void {
   w.count = n;
   w.head = n;
   w.lowRun = 0;
+  w.highRun = 0;
   rebase(w, 0);
 }
 

@@ -27,7 +27,7 @@ describe("delay window: a shorter path", () => {
     }
   });
 
-  it("is not read into wide stationary jitter or a few low samples in a row", () => {
+  it("is not read into wide stationary jitter, a few low samples in a row, or a delay spike", () => {
     delayWindowClear(w);
     // Half the samples 40 ms below the rest, alternating: a wide but stationary spread.
     for (let i = 0; i < 3000; i++) delayWindowAdd(w, i & 1 ? 100 : 60);
@@ -36,5 +36,21 @@ describe("delay window: a shorter path", () => {
     feed(100, 40, 3);
     feed(200, 100, 3);
     expect(delayWindowCount(w)).toBe(WINDOW);
+    // A 600 ms spike: a queue that builds at once and drains at real time (30 packets above).
+    for (let i = 0; i < 30; i++) delayWindowAdd(w, 100 + 600 - i * 20);
+    expect(delayWindowCount(w)).toBe(WINDOW);
+  });
+});
+
+describe("delay window: a longer path", () => {
+  it("is followed after 32 samples above the old high quantile, though the quantile moves up after a few", () => {
+    delayWindowClear(w);
+    feed(2000, 60, 11);
+    feed(31, 100, 11);
+    expect(delayWindowCount(w)).toBe(WINDOW, "31 high samples are not yet a new path");
+    feed(1, 100, 11);
+    expect(delayWindowCount(w)).toBe(32);
+    expect(delayWindowLateCount(w, 90)).toBe(32);
+    expect(delayWindowLateCount(w, 112)).toBe(0);
   });
 });

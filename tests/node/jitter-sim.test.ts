@@ -229,6 +229,20 @@ test("when the path gets shorter, playout comes down within a few seconds, not t
   assert.ok(soon - settled < FRAME_MS / 2, `6-12 s after the change ${soon.toFixed(1)} ms, settled ${settled.toFixed(1)} ms`);
 });
 
+test("when the path gets 40 ms longer, playout follows within a second instead of waiting and merging back for 10 s", () => {
+  // 60-70 ms for 30 s, then 100-110 ms: too small a step for the clock to go back (the packets
+  // are late by less than the 40 ms a wait may reach), so it is the window that must follow.
+  const rows: string[] = ["seq,send_ms,arrival_ms"];
+  for (let i = 0; i < 3000; i++) rows.push(`${i},${i * 20},${i * 20 + (i < 1500 ? 60 : 100) + ((i * 7) % 11)}`);
+  const { outcomes, result } = replay(rows.join("\n") + "\n", "ours");
+  const after = outcomes.slice(1500, 2000);
+  const waits = after.filter((o) => o === CONCEAL).length, merges = after.filter((o) => Array.isArray(o)).length;
+  // The window used to keep the old path's delays until 1,024 newer ones replaced them: 23 waits
+  // and 21 merges back down in these 10 s.
+  assert.ok(waits <= 8 && merges <= 8, `${waits} waits and ${merges} merges in the 10 s after the change`);
+  assert.equal(result.late, 0);
+});
+
 test("clock wrap of the host's u32 milliseconds changes nothing", () => {
   const csv = generateTraceCsv({ kind: "mixed", seed: 2, packets: 1500 });
   const plain = replay(csv, "ours").result;
