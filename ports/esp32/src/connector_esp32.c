@@ -9,16 +9,18 @@
  *            closes what it opened and frees the entry itself;
  *   DONE     the caller's again: vsdk_esp32_connect_poll hands over the socket (or the error),
  *            vsdk_esp32_connect_cancel closes it; either frees the entry.
- * One job runs at a time, so the callers' live jobs plus one abandoned running job always fit.
+ * One job runs at a time, so the callers' live jobs plus one abandoned running job always fit;
+ * a job waits while the one before it is looked up. A UDP peer given as an address skips the
+ * queue: its job is DONE when it begins.
  * The task, its stack, the lock and the table are static: nothing is allocated after init
- * (lwIP allocates its socket, the lookup's result and select()'s state, as inside esp-tls). */
+XX's state, as inside esp-tls). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/select.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include "lwip/netdb.h"
 #include "lwip/sockets.h"
 #include "freertos/FreeRTOS.h"
@@ -93,14 +95,26 @@ static int wait_connected(const job_t *job, int fd) {
   return VSDK_E_IO; /* nobody waits for it any more */
 }
 
+/* The port as decimal text for getaddrinfo; newlib's snprintf would take much of this stack. */
+static void port_text(uint16_t port, char out[6]) {
+  char digits[5];
+  int n = 0;
+  do {
+    digits[n++] = (char)('0' + port % 10);
+    port /= 10;
+  } while (port);
+  for (int i = 0; i < n; i++) out[i] = digits[n - 1 - i];
+  out[n] = '\0';
+}
+
 /* Runs on the connector only. The job's host, port and transport are not written while it
  * runs, so they are read without the lock. */
 static int open_socket(const job_t *job) {
   struct addrinfo hints = { 0 }, *found = NULL;
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = job->transport == VSDK_ESP32_TCP ? SOCK_STREAM : SOCK_DGRAM;
-  char service[8];
-  snprintf(service, sizeof service, "%u", (unsigned)job->port);
+  char service[6];
+  port_text(job->port, service);
   if (getaddrinfo(job->host, service, &hints, &found) != 0 || !found) return VSDK_E_IO;
   int rc = VSDK_E_IO;
   int fd = abandoned(job) ? -1 : socket(found->ai_family, hints.ai_socktype, 0);
@@ -113,6 +127,20 @@ static int open_socket(const job_t *job) {
   if (rc == VSDK_OK) return fd;
   if (fd >= 0) close(fd);
   return rc;
+}
+
+/* A UDP peer given as an IPv4 address needs no lookup and no wait (UDP's connect only ties the
+ * socket to it), so its socket opens on the caller's task: the call's media never queues behind
+ * a slow lookup. VSDK_E_AGAIN for a name (the connector's work), else the socket or E_IO. */
+static int open_udp_literal(const char *host, uint16_t port) {
+  struct sockaddr_in peer = { 0 };
+  peer.sin_family = AF_INET;
+  peer.sin_port = htons(port);
+  if (inet_pton(AF_INET, host, &peer.sin_addr) != 1) return VSDK_E_AGAIN;
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  if (fd >= 0 && fcntl(fd, F_SETFL, O_NONBLOCK) == 0 && connect(fd, (struct sockaddr *)&peer, sizeof peer) == 0) return fd;
+  if (fd >= 0) close(fd);
+  return VSDK_E_IO;
 }
 
 static void finish(job_t *job, int result) {
@@ -146,6 +174,7 @@ int vsdk_esp32_connect_begin(vsdk_esp32_transport_t transport, const char *host,
   size_t host_len = host ? strnlen(host, VSDK_ESP32_HOST_MAX + 1) : 0;
   if (host_len == 0 || host_len > VSDK_ESP32_HOST_MAX) return VSDK_E_ARG;
   if (!connector) return VSDK_E_STATE;
+  int ready = transport == VSDK_ESP32_UDP ? open_udp_literal(host, port) : VSDK_E_AGAIN;
   int id = VSDK_E_NOSPACE;
   xSemaphoreTake(lock, portMAX_DELAY);
   for (int i = 0; i < JOBS && id < 0; i++) {
@@ -155,13 +184,14 @@ int vsdk_esp32_connect_begin(vsdk_esp32_transport_t transport, const char *host,
     j->transport = transport;
     j->port = port;
     j->order = next_order++;
-    j->result = VSDK_E_IO;
+    j->result = ready;
     memcpy(j->host, host, host_len + 1);
-    j->state = JOB_QUEUED;
+    j->state = ready == VSDK_E_AGAIN ? JOB_QUEUED : JOB_DONE;
     id = i;
   }
   xSemaphoreGive(lock);
-  if (id >= 0) xTaskNotifyGive(connector);
+  if (id < 0 && ready >= 0) close(ready);
+  if (id >= 0 && ready == VSDK_E_AGAIN) xTaskNotifyGive(connector);
   return id;
 }
 

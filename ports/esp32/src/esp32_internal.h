@@ -14,7 +14,7 @@ void vsdk_esp32_net_install(vsdk_platform_t *p);  /* net_esp32.c: esp-tls stream
 #define VSDK_ESP32_HOST_MAX 253
 typedef enum { VSDK_ESP32_TCP, VSDK_ESP32_UDP } vsdk_esp32_transport_t;
 void vsdk_esp32_connector_start(void); /* once; later calls do nothing */
-/* A job >= 0 at once, or VSDK_E_ARG (host empty or longer than VSDK_ESP32_HOST_MAX),
+/* A job >= 0 at once (for UDP to an IPv4 address, already done), or VSDK_E_ARG (host empty or longer than VSDK_ESP32_HOST_MAX),
  * VSDK_E_NOSPACE, VSDK_E_STATE (no connector). */
 int vsdk_esp32_connect_begin(vsdk_esp32_transport_t transport, const char *host, uint16_t port);
 /* VSDK_E_AGAIN while under way; then VSDK_OK with the socket in *fd (the caller's to close) or
