@@ -12,8 +12,8 @@
  * One job runs at a time, so the callers' live jobs plus one abandoned running job always fit;
  * a job waits while the one before it is looked up. A UDP peer given as an address skips the
  * queue: its job is DONE when it begins.
- * The task, its stack, the lock and the table are static: nothing is allocated after init
-XX's state, as inside esp-tls). */
+ * The task, its stack, the lock and the table are static: nothing is allocated after init (lwIP
+ * and the VFS allocate a socket, a lookup's result and select()'s state, as inside esp-tls). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
