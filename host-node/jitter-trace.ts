@@ -1,8 +1,10 @@
 // Packet traces for jitter-buffer replays: CSV with the header `seq,send_ms,arrival_ms`, one row
 // per packet received (in arrival order) and, last, one row per packet lost (empty arrival_ms).
 // Sequence numbers wrap at 65536; send_ms jumps over the sender's silences (talkspurt gaps).
-// Parsing is strict about content and lenient about layout (CRLF, blank lines, spaces, any row
-// order), and every refusal names its line.
+// Parsing is strict about content and lenient about layout (CRLF, blank lines, spaces, quotes,
+// any row order; the three columns by name in any order among others, separated by commas,
+// semicolons or tabs; a lost packet's arrival empty or written as -, NA, NaN, null, none or lost),
+// and every refusal names its line.
 
 export interface TraceRow {
   seq: number;                // 0..65535, as on the wire
@@ -26,7 +28,9 @@ export interface Trace {
 
 export class TraceError extends Error {}
 
-const HEADER = ["seq", "send_ms", "arrival_ms"];
+const COLUMNS = ["seq", "send_ms", "arrival_ms"] as const;
+// Written by other tools for a packet that never arrived, besides an empty field.
+const NO_ARRIVAL = new Set(["", "-", "na", "nan", "null", "none", "lost"]);
 
 function parseNumber(text: string, what: string, line: number): number {
   if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text)) {
@@ -37,25 +41,36 @@ function parseNumber(text: string, what: string, line: number): number {
   return n;
 }
 
+// A field without the spaces and the double quotes around it (spreadsheets quote everything).
+const unquote = (field: string) => field.trim().replace(/^"(.*)"$/, "$1").trim();
+
 export function parseTraceCsv(text: string): Trace {
   const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   let headerAt = lines.findIndex((l) => l.trim() !== "");
   if (headerAt < 0) throw new TraceError("empty trace: expected the header seq,send_ms,arrival_ms");
-  const header = lines[headerAt].split(",").map((h) => h.trim().toLowerCase());
-  if (header.length !== 3 || header.some((h, i) => h !== HEADER[i])) {
-    throw new TraceError(`line ${headerAt + 1}: header must be seq,send_ms,arrival_ms, got '${lines[headerAt].trim()}'`);
+  // The columns are found by name, in any order, among any others (ignored); the separator is
+  // the header's: comma, semicolon or tab.
+  const separator = [",", ";", "\t"].find((c) => lines[headerAt].includes(c)) ?? ",";
+  const names = lines[headerAt].split(separator).map((h) => unquote(h).toLowerCase());
+  const at = COLUMNS.map((c) => names.indexOf(c));
+  if (at.some((i) => i < 0) || new Set(names).size !== names.length) {
+    throw new TraceError(`line ${headerAt + 1}: header must name the columns seq,send_ms,arrival_ms once each, got '${lines[headerAt].trim()}'`);
   }
   const rows: TraceRow[] = [];
   for (let i = headerAt + 1; i < lines.length; i++) {
     const raw = lines[i].trim();
     if (raw === "") continue;
     const line = i + 1;
-    const cells = raw.split(",").map((c) => c.trim());
-    if (cells.length !== 3) throw new TraceError(`line ${line}: expected 3 fields, got ${cells.length}`);
-    const seq = parseNumber(cells[0], "seq", line);
-    if (!Number.isInteger(seq) || seq < 0 || seq > 65535) throw new TraceError(`line ${line}: seq ${cells[0]} is not an integer in 0..65535`);
-    const sendMs = parseNumber(cells[1], "send_ms", line);
-    const arrivalMs = cells[2] === "" ? null : parseNumber(cells[2], "arrival_ms", line);
+    const cells = raw.split(separator).map(unquote);
+    // A row may end early where its last fields are empty (an arrival left out at the end).
+    if (cells.length > names.length || cells.length <= Math.max(at[0], at[1])) {
+      throw new TraceError(`line ${line}: expected ${names.length} fields, got ${cells.length}`);
+    }
+    const [seqText, sendText, arrivalText = ""] = at.map((k) => cells[k]);
+    const seq = parseNumber(seqText, "seq", line);
+    if (!Number.isInteger(seq) || seq < 0 || seq > 65535) throw new TraceError(`line ${line}: seq ${seqText} is not an integer in 0..65535`);
+    const sendMs = parseNumber(sendText, "send_ms", line);
+    const arrivalMs = NO_ARRIVAL.has(arrivalText.toLowerCase()) ? null : parseNumber(arrivalText, "arrival_ms", line);
     rows.push({ seq, sendMs, arrivalMs, line, id: 0 });
   }
   if (rows.length === 0) throw new TraceError("trace has a header but no packets");

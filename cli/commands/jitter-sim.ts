@@ -9,7 +9,8 @@ import { generateTraceCsv, TRACE_KINDS, type TraceKind } from "../../host-node/j
 const HELP = `usage: vsdk jitter-sim --trace FILE [--ref speex] [--json] [--capacity N]
        vsdk jitter-sim --generate KIND [--seed N] [--packets N]   (writes a trace CSV to stdout)
 Replays a packet trace (CSV header seq,send_ms,arrival_ms; rows in arrival order, lost packets
-last with an empty arrival_ms) through our jitter buffer in build/sdk.wasm, or with --ref speex
+last with an empty arrival_ms; other column orders, extra columns, ; or tab separators and
+NaN/lost/- for a lost packet are read too) through our jitter buffer in build/sdk.wasm, or with --ref speex
 through libspeexdsp's, with 20 ms packets and a 20 ms playout tick (docs/jitter-buffer.md), and
 prints {"packets","played","late","lost","concealed","mean_delay_ms","p95_delay_ms"}.
   --capacity  our buffer's slots (default ${DEFAULT_CAPACITY})

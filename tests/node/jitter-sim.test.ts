@@ -287,9 +287,12 @@ test("jitter-sim CLI prints the documented JSON, and refuses bad CSV with a clea
   }
   const cases: Array<[string, RegExp]> = [
     ["", /empty trace/],
-    ["seq,arrival_ms,send_ms\n1,2,3\n", /header/],
+    ["seq,send_ms\n1,2\n", /header/],
+    ["seq,send_ms,arrival_ms,seq\n1,2,3,1\n", /header/],
     ["seq,send_ms,arrival_ms\n", /no packets/],
-    ["seq,send_ms,arrival_ms\n1,20\n", /line 2: expected 3 fields/],
+    ["seq,send_ms,arrival_ms\n1\n", /line 2: expected 3 fields/],
+    ["seq,send_ms,arrival_ms\n1,20,30,40\n", /line 2: expected 3 fields/],
+    ["seq,send_ms,arrival_ms\n1,20,late\n", /line 2: arrival_ms 'late'/],
     ["seq,send_ms,arrival_ms\n70000,20,30\n", /line 2: seq/],
     ["seq,send_ms,arrival_ms\n1,20,abc\n", /line 2: arrival_ms 'abc'/],
     ["seq,send_ms,arrival_ms\n1,20,30\n2,40,9000000000000\n", /playout ticks/],
@@ -313,6 +316,19 @@ test("a tolerant reader: CRLF, blank lines, spaces, rows out of order and duplic
   assert.equal(r.packets, 4);
   assert.equal(r.lost, 1);
   assert.equal(r.played + r.late, 3);
+});
+
+test("other tools' layouts: columns by name in any order among others, semicolons or tabs, quotes, lost written out", () => {
+  const plain = parseTraceCsv("seq,send_ms,arrival_ms\n1,20,100\n2,40,95\n3,60,\n4,80,\n5,100,\n6,120\n");
+  const layouts = [
+    '"arrival_ms";"seq";"flow";"send_ms"\n"100";"1";"a";"20"\n95;2;a;40\nNaN;3;a;60\nlost;4;a;80\n-;5;a;100\n;6;a;120\n',
+    "Seq\tSend_ms\tArrival_ms\n1\t20\t100\n2\t40\t95\n3\t60\tnull\n4\t80\tNA\n5\t100\tnone\n6\t120\t\n",
+  ];
+  for (const text of layouts) {
+    const trace = parseTraceCsv(text);
+    assert.deepEqual(trace.packets, plain.packets, text);
+  }
+  assert.deepEqual(plain.packets.map((p) => p.arrivals.length), [1, 1, 0, 0, 0, 0]);
 });
 
 test("a trace where everything was lost, or only one packet arrived, still scores", () => {
