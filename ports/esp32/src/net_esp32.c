@@ -6,6 +6,7 @@
  * esp-tls then takes the connected socket at its CONNECTING step, so it neither resolves nor
  * connects itself, and its handshake, reads and writes return at every "would block". */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 #include "esp_crt_bundle.h"
