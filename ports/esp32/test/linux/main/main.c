@@ -4,7 +4,6 @@
  * call: none may wait for the network. Prints "N passed, N failed"; exits 1 on a failure. */
 #include <arpa/inet.h>
 #include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -15,9 +14,6 @@
 #include <unistd.h>
 #include "freertos/FreeRTOS.h"
 #include "freertos/task.h"
-#include "mbedtls/ssl.h"
-#include "mbedtls/x509_crt.h"
-#include "esp_err.h"
 #include "esp32_internal.h"
 
 static int passed, failed;
@@ -63,6 +59,7 @@ static void scenarios(void) {
   uint16_t tls_port = (uint16_t)atoi(getenv("TLS_PORT"));
   int fds_before = open_fds();
   uint16_t hole_port, udp_port;
+  /* A listener whose accept queue is full: Linux drops further SYNs, so nobody answers them. */
   int hole = listener(&hole_port, SOCK_STREAM, 0), fillers[2];
   for (int i = 0; i < 2; i++) {
     fillers[i] = socket(AF_INET, SOCK_STREAM, 0);
