@@ -569,8 +569,15 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
   // The hysteresis holds the target, not the current delay: a wait that saved a late packet
   // raises the delay by a frame, and that must not raise the target along with it. Before
   // playout starts, and for the first few samples, it holds the current one.
+  // The levels a held target weighs are its own, not the current delay's grid, while the two
+  // differ by less than PHASE_SLACK (a quarter frame): ticks that come a few ms early or late
+  // (a host's timers) move the current delay, and levels moving with it flipped the target a
+  // frame up and down from tick to tick at the edge of the delays (a wait and a merge each time:
+  // 20-40 of them in a 20 s loopback call). Only a real shift of phase (clock drift) moves them.
   const holdTarget = jb.started && delayWindowCount(jb.window) >= HOLD_TARGET_SAMPLES;
-  const goal = bestDelay(jb, holdTarget ? onGridOf(current, jb.targetMs, jb.ptimeMs) : current);
+  const onGrid = onGridOf(current, jb.targetMs, jb.ptimeMs);
+  const held = abs(onGrid - jb.targetMs) <= (jb.ptimeMs >> 2) ? jb.targetMs : onGrid;
+  const goal = bestDelay(jb, holdTarget ? held : current);
   jb.targetMs = goal;
   if (!jb.started) {
     if (current < goal) return result(PLAY_SILENCE, 0);

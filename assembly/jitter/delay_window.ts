@@ -195,11 +195,12 @@ export function delayWindowCount(w: DelayWindow): i32 { return w.count; }
 // The tracked high quantile of the delays (the middle of its bin), in ms.
 export function delayWindowQuantileMs(w: DelayWindow): i32 { return w.baseMs + w.qBin * BIN_MS + (BIN_MS >> 1); }
 
-// The first bin whose samples would be late at playout delay `delayMs`: those whose bin's middle
-// lies above it.
+// The first bin whose samples would be late at playout delay `delayMs`: those whose bin reaches
+// above it (a sample's place in its bin is unknown: counting by the bin's middle called up to
+// 2 ms of late samples on time, which real ticks, a few ms off, then found late).
 @inline function firstLateBin(w: DelayWindow, delayMs: i32): i32 {
-  const rel = delayMs - w.baseMs - (BIN_MS >> 1);
-  const b = (rel >= 0 ? rel / BIN_MS : -((BIN_MS - 1 - rel) / BIN_MS)) + 1;
+  const rel = delayMs - w.baseMs;
+  const b = rel >= 0 ? rel / BIN_MS : -((BIN_MS - 1 - rel) / BIN_MS);
   return b < 0 ? 0 : b;
 }
 

@@ -7,11 +7,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { parseTraceCsv, TraceError } from "../../host-node/jitter-trace.js";
-import { schedule, score, runOurs, readStats, rtpTimestamps, FRAME_MS, ACCELERATE_MS_PER_TICK, CONCEAL, type Outcome } from "../../host-node/jitter-sim.js";
+import { schedule, score, runOurs, readStats, rtpTimestamps, FRAME_MS, ACCELERATE_MS_PER_TICK, CONCEAL, KIND_CONCEAL, KIND_MERGE, G711_FRAME_BYTES, type Outcome } from "../../host-node/jitter-sim.js";
 import { runSpeex } from "../../host-node/jitter-speex.js";
 import { generateTrace, generateTraceCsv, TRACE_KINDS } from "../../host-node/jitter-trace-gen.js";
 import { Image } from "../../host-node/image.js";
 import { repoRoot } from "../../host-node/paths.js";
+import { prng } from "../../host-node/prng.js";
 
 function replay(csv: string, impl: "ours" | "speex", clockOffsetMs = 0) {
   const trace = parseTraceCsv(csv);
@@ -241,6 +242,28 @@ test("when the path gets 40 ms longer, playout follows within a second instead o
   // and 21 merges back down in these 10 s.
   assert.ok(waits <= 8 && merges <= 8, `${waits} waits and ${merges} merges in the 10 s after the change`);
   assert.equal(result.late, 0);
+});
+
+test("ticks that come a few ms late (a host's timers) do not flip the target a frame up and down", () => {
+  // Delays that creep 15 ms over 40 packets and fall back (a sender's timer), read on a 5 ms
+  // poll; playout ticks up to 10 ms late. Each flip of the target is a wait and a merge: the
+  // levels used to follow the current delay's grid, which those ticks move (72-87 waits here).
+  const image = Image.load();
+  const x = image.exports, io = image.ioPtr;
+  assert.ok(x.vsdk_jitter_init(0, FRAME_MS, 32) >= 0);
+  const random = prng(7);
+  const arrival: number[] = [];
+  for (let i = 0; i < 1010; i++) arrival.push(Math.ceil((i * 20 + 30 + ((i % 40) * 15) / 40 + random() * 2) / 5) * 5);
+  let waits = 0, merges = 0, next = 0;
+  for (let tick = 0; tick < 1000; tick++) {
+    const now = Math.floor(tick * 20 + 60 + random() * 10);
+    for (; next < 1000 && arrival[next] <= now; next++) x.vsdk_jitter_put(next, next * 160, arrival[next], io, G711_FRAME_BYTES);
+    const kind = x.vsdk_jitter_get(now, io + 1024, 1024) & 0xff;
+    if (tick >= 50 && kind === KIND_CONCEAL) waits++;
+    if (tick >= 50 && kind === KIND_MERGE) merges++;
+  }
+  assert.ok(waits <= 8 && merges <= 8, `${waits} waits and ${merges} merges in 19 s`);
+  assert.equal(readStats(image).late, 0);
 });
 
 test("clock wrap of the host's u32 milliseconds changes nothing", () => {
