@@ -569,14 +569,15 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
   // The hysteresis holds the target, not the current delay: a wait that saved a late packet
   // raises the delay by a frame, and that must not raise the target along with it. Before
   // playout starts, and for the first few samples, it holds the current one.
-  // The levels a held target weighs are its own, not the current delay's grid, while the two
-  // differ by less than PHASE_SLACK (a quarter frame): ticks that come a few ms early or late
-  // (a host's timers) move the current delay, and levels moving with it flipped the target a
-  // frame up and down from tick to tick at the edge of the delays (a wait and a merge each time:
-  // 20-40 of them in a 20 s loopback call). Only a real shift of phase (clock drift) moves them.
+  // The levels a held target weighs are its own, not the current delay's grid, while a tick
+  // comes later than the target's phase by up to half a frame: a host's timers fire a few ms
+  // late now and then, and levels that moved with the current delay flipped the target a frame
+  // up and down from tick to tick at the edge of the delays (a wait and a merge each time: 20-40
+  // of them in a 20 s loopback call). An earlier tick moves them down to its phase at once (the
+  // earliest phase is the one whose deadline counts), a real shift (clock drift) up.
   const holdTarget = jb.started && delayWindowCount(jb.window) >= HOLD_TARGET_SAMPLES;
   const onGrid = onGridOf(current, jb.targetMs, jb.ptimeMs);
-  const held = abs(onGrid - jb.targetMs) <= (jb.ptimeMs >> 2) ? jb.targetMs : onGrid;
+  const held = onGrid < jb.targetMs || onGrid - jb.targetMs > (jb.ptimeMs >> 1) ? onGrid : jb.targetMs;
   const goal = bestDelay(jb, holdTarget ? held : current);
   jb.targetMs = goal;
   if (!jb.started) {
