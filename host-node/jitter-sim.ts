@@ -13,6 +13,7 @@
 // media session then plays the extra frame by time-compression, at the rate it guarantees
 // (ACCELERATE_MS_PER_TICK), and the replay times each packet's first sample accordingly.
 import { Image } from "./image.js";
+import { prng } from "./prng.js";
 import type { Trace } from "./jitter-trace.js";
 
 export const FRAME_MS = 20;
@@ -104,6 +105,23 @@ export function schedule(trace: Trace): { t0: number; ticks: Tick[] } {
     ticks.push({ atMs: at, puts });
   }
   return { t0, ticks };
+}
+
+/**
+ * The same schedule on a host whose playout ticks fire late by up to `maxLateMs` (a soft timer:
+ * each tick late by a uniform random amount, seeded), each tick taking the packets that have
+ * arrived by then. Both buffers see the same ticks; the exact schedule is the device's I2S clock.
+ */
+export function lateTicks(ticks: Tick[], maxLateMs: number, seed = 1): Tick[] {
+  const random = prng(seed);
+  const arrivals = ticks.flatMap((t) => t.puts);
+  let next = 0;
+  return ticks.map((t) => {
+    const atMs = t.atMs + random() * maxLateMs;
+    const puts: Tick["puts"] = [];
+    while (next < arrivals.length && arrivals[next].arrivalMs <= atMs) puts.push(arrivals[next++]);
+    return { atMs, puts };
+  });
 }
 
 export function score(trace: Trace, t0: number, ticks: Tick[], outcomes: Outcome[]): JitterSimResult {
