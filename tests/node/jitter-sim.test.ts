@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { parseTraceCsv, TraceError } from "../../host-node/jitter-trace.js";
-import { schedule, score, runOurs, readStats, rtpTimestamps, FRAME_MS, ACCELERATE_MS_PER_TICK, CONCEAL, KIND_CONCEAL, KIND_MERGE, G711_FRAME_BYTES, type Outcome } from "../../host-node/jitter-sim.js";
+import { schedule, score, runOurs, readStats, rtpTimestamps, lateTicks, FRAME_MS, ACCELERATE_MS_PER_TICK, CONCEAL, KIND_CONCEAL, KIND_MERGE, G711_FRAME_BYTES, type Outcome } from "../../host-node/jitter-sim.js";
 import { runSpeex } from "../../host-node/jitter-speex.js";
 import { generateTrace, generateTraceCsv, TRACE_KINDS } from "../../host-node/jitter-trace-gen.js";
 import { Image } from "../../host-node/image.js";
@@ -264,6 +264,19 @@ test("ticks that come a few ms late (a host's timers) do not flip the target a f
   }
   assert.ok(waits <= 8 && merges <= 8, `${waits} waits and ${merges} merges in 19 s`);
   assert.equal(readStats(image).late, 0);
+});
+
+test("late ticks (compare.ts --late-ticks) keep every packet, each in the first tick at or after its arrival", () => {
+  const trace = parseTraceCsv(generateTraceCsv({ kind: "reorder", seed: 2, packets: 800 }));
+  const { ticks } = schedule(trace);
+  const late = lateTicks(ticks, 10, 3);
+  assert.equal(late.length, ticks.length);
+  assert.deepEqual(late.flatMap((t) => t.puts.map((p) => p.id)).sort((a, b) => a - b), ticks.flatMap((t) => t.puts.map((p) => p.id)).sort((a, b) => a - b));
+  late.forEach((t, i) => {
+    assert.ok(t.atMs >= ticks[i].atMs && t.atMs < ticks[i].atMs + 10, `tick ${i} at ${t.atMs}`);
+    for (const p of t.puts) assert.ok(p.arrivalMs <= t.atMs && (i === 0 || p.arrivalMs > late[i - 1].atMs), `packet ${p.id} in tick ${i}`);
+  });
+  assert.ok(late.some((t, i) => t.puts.length !== ticks[i].puts.length), "some packet moved to an earlier tick");
 });
 
 test("clock wrap of the host's u32 milliseconds changes nothing", () => {
