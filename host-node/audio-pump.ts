@@ -3,6 +3,7 @@
 // (vsdk_audio_out). Frames are scheduled against the monotonic clock, not counted timer ticks,
 // so a late timer does not make the device's audio clock drift.
 import type { Device } from "./device.js";
+import { recordTick } from "./rx-record.js";
 
 export interface PumpTrace {
   /** ms since the pump started, the jitter buffer's target and current delay, and what was played. */
@@ -54,6 +55,7 @@ export class AudioPump {
       const pcm = this.mic.subarray(at, at + frame);
       this.device.image.writeIo(new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength));
       x.vsdk_audio_in(frame);
+      recordTick();
       const got = x.vsdk_audio_out(frame);
       if (got > 0) {
         const out = new Int16Array(this.device.image.readIo(got * 2).buffer);

@@ -6,6 +6,7 @@ import { randomFillSync } from "node:crypto";
 import { join } from "node:path";
 import { repoRoot } from "./paths.js";
 import { E_UNSUPPORTED } from "./errors.js";
+import { hostClockMs } from "./rx-record.js";
 
 export const DEFAULT_IMAGE = join(repoRoot, "build", "sdk.wasm");
 export const SUPPORTED_ABI_MAJOR = 1;
@@ -37,7 +38,7 @@ export class Image {
         const text = Buffer.from(memoryBytes().subarray(ptr, ptr + len)).toString("utf8");
         if (process.env.VSDK_IMAGE_LOG) process.stderr.write(`[image:${level}] ${text}\n`);
       },
-      clock_ms: () => Number(process.hrtime.bigint() / 1_000_000n) >>> 0,
+      clock_ms: hostClockMs,
       random: (ptr: number, len: number) => { randomFillSync(memoryBytes(), ptr, len); return len; },
     };
     const vsdk: Record<string, ImportFn> = {};

@@ -4,6 +4,7 @@
 import { createSocket, type Socket } from "node:dgram";
 import { E_AGAIN, E_ARG, E_IO, E_NOSPACE, OK } from "../errors.js";
 import type { MemoryView } from "./memory.js";
+import { recordRead } from "../rx-record.js";
 
 const MAX_SOCKETS = 4;
 const MAX_QUEUED = 256;
@@ -56,6 +57,7 @@ export class UdpImports {
     if (!msg) return u.failed ? E_IO : E_AGAIN;
     const n = Math.min(cap, msg.length);
     out.set(msg.subarray(0, n));
+    recordRead(msg.subarray(0, n));
     return n;
   }
 
