@@ -573,11 +573,11 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
   // comes later than the target's phase by up to half a frame: a host's timers fire a few ms
   // late now and then, and levels that moved with the current delay flipped the target a frame
   // up and down from tick to tick at the edge of the delays (a wait and a merge each time: 20-40
-  // of them in a 20 s loopback call). An earlier tick moves them down to its phase at once (the
-  // earliest phase is the one whose deadline counts), a real shift (clock drift) up.
+  // of them in a 20 s loopback call). A tick of an earlier phase (less than half a frame
+  // earlier, or more than half a frame later: clock drift) moves them to its grid at once: the
+  // earliest phase is the one whose deadline counts.
   const holdTarget = jb.started && delayWindowCount(jb.window) >= HOLD_TARGET_SAMPLES;
-  const onGrid = onGridOf(current, jb.targetMs, jb.ptimeMs);
-  const held = onGrid < jb.targetMs || onGrid - jb.targetMs > (jb.ptimeMs >> 1) ? onGrid : jb.targetMs;
+  const held = min(onGridOf(current, jb.targetMs, jb.ptimeMs), jb.targetMs);
   const goal = bestDelay(jb, holdTarget ? held : current);
   jb.targetMs = goal;
   if (!jb.started) {
