@@ -55,8 +55,8 @@ export class AudioPump {
       const pcm = this.mic.subarray(at, at + frame);
       this.device.image.writeIo(new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength));
       x.vsdk_audio_in(frame);
-      recordTick();
       const got = x.vsdk_audio_out(frame);
+      recordTick();  // after: the packets audio_out read before playing come first in a recording
       if (got > 0) {
         const out = new Int16Array(this.device.image.readIo(got * 2).buffer);
         this.heard.push(out);

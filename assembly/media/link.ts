@@ -66,6 +66,11 @@ export function mediaLinkTick(now: u32): i32 {
     if (status < 0) return status;
   } else if (!want && socket >= 0) close();
   if (socket < 0) return 0;
+  return receiveWaiting(now);
+}
+
+// Hands every packet waiting at the socket to the session (at most MAX_PACKETS_PER_TICK).
+function receiveWaiting(now: u32): i32 {
   let received = 0;
   for (let i = 0; i < MAX_PACKETS_PER_TICK; i++) {
     const n = host_udp_recv(socket, packet, PACKET_BYTES);
@@ -93,5 +98,9 @@ export function audioIn(pcm: usize, samples: i32): i32 {
 // The frame to play now. Returns the samples written or an error.
 export function audioOut(now: u32, pcm: usize, maxSamples: i32): i32 {
   if (socket < 0) return E_STATE;
+  // Packets that reached the socket since the last tick count for this frame: the host's
+  // network tick may not have run in between (a packet read after the frame it carries was
+  // due is a wait or a loss for nothing).
+  receiveWaiting(now);
   return mediaPlayout(now, pcm, maxSamples);
 }
