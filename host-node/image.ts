@@ -6,7 +6,7 @@ import { randomFillSync } from "node:crypto";
 import { join } from "node:path";
 import { repoRoot } from "./paths.js";
 import { E_UNSUPPORTED } from "./errors.js";
-import { hostClockMs } from "./rx-record.js";
+import { hostClockMs } from "./clock.js";
 
 export const DEFAULT_IMAGE = join(repoRoot, "build", "sdk.wasm");
 export const SUPPORTED_ABI_MAJOR = 1;

@@ -3,11 +3,9 @@
 // datagram the image reads and every playout tick, each with the host clock the image reads.
 // Lines: `r <ms> <hex bytes>` and `t <ms>`. Off (and free) without the variable.
 import { appendFileSync } from "node:fs";
+import { hostClockMs } from "./clock.js";
 
 const file = process.env.VSDK_RX_RECORD;
-
-/** The host clock as the image's clock_ms import gives it: monotonic ms, wrapping at 2^32. */
-export const hostClockMs = (): number => Number(process.hrtime.bigint() / 1_000_000n) >>> 0;
 
 export function recordRead(bytes: Uint8Array): void {
   if (file) appendFileSync(file, `r ${hostClockMs()} ${Buffer.from(bytes).toString("hex")}\n`);
