@@ -4,30 +4,25 @@
 process.env.VSDK_LOG ??= "silent";
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { connect } from "node:tls";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startLocalSystem, type LocalSystem } from "../../cloud/local-system.js";
+import type { LocalSystem } from "../../cloud/local-system.js";
 import { DeviceClient } from "./helpers/device-client.js";
+import { startCloudWithDevice, stopCloudWithDevice, type CloudWithDevice } from "./helpers/cloud-with-device.js";
 import { WechatClient } from "../../cloud/wechat/client.js";
 
+let setup: CloudWithDevice;
 let sys: LocalSystem;
 let dir: string;
 let dev: DeviceClient;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "vsdk-cloud-api-"));
-  sys = await startLocalSystem({ cloud: { dataDir: dir } });
-  const id = await sys.provision("SN-API-1");
-  dev = new DeviceClient(sys.cloud.url, id.sn, id.secret, sys.ca);
+  setup = await startCloudWithDevice("cloud-api", "SN-API-1");
+  ({ sys, dir, dev } = setup);
 });
 
-after(async () => {
-  dev.close();
-  await sys.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => stopCloudWithDevice(setup));
 
 test("GET /v1/time is unsigned and near our clock; /healthz reports the database", async () => {
   const t = await dev.get("/v1/time", { omit: ["x-vsdk-signature", "x-vsdk-device", "x-vsdk-nonce", "x-vsdk-timestamp"] });

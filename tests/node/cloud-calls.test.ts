@@ -7,15 +7,13 @@ process.env.VSDK_LOG ??= "silent";
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createSocket } from "node:dgram";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { startLocalSystem, type LocalSystem } from "../../cloud/local-system.js";
+import type { LocalSystem } from "../../cloud/local-system.js";
 import { DeviceClient, send } from "./helpers/device-client.js";
+import { startCloudWithDevice, stopCloudWithDevice, type CloudWithDevice } from "./helpers/cloud-with-device.js";
 import { encryptMessage, messageSignature } from "../../cloud/wechat/message-crypto.js";
 
+let setup: CloudWithDevice;
 let sys: LocalSystem;
-let dir: string;
 let dev: DeviceClient;
 let lastSeq = 0;
 const SN = "SN-CALLS-1";
@@ -25,10 +23,8 @@ const USER2 = "o_calls_second";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "vsdk-cloud-calls-"));
-  sys = await startLocalSystem({ cloud: { dataDir: dir }, emulator: { ringTimeoutMs: 3000 } }); // long enough for a loaded machine
-  const id = await sys.provision(SN);
-  dev = new DeviceClient(sys.cloud.url, id.sn, id.secret, sys.ca);
+  setup = await startCloudWithDevice("cloud-calls", SN, { ringTimeoutMs: 3000 }); // long enough for a loaded machine
+  ({ sys, dev } = setup);
   const reg = await dev.post("/v1/device/register");
   assert.equal(reg.status, 200);
   const grant = await sys.emulatorCall("/emulator/grant", { openid: USER, sn: SN, model_id: "vsdk-model-1", sn_ticket: reg.json.sn_ticket, device_name: "Intercom" });
@@ -37,11 +33,7 @@ before(async () => {
   assert.equal(grant2.errcode, 0);
 });
 
-after(async () => {
-  dev.close();
-  await sys.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => stopCloudWithDevice(setup));
 
 /** Long-polls until an event matching `want` arrives (acknowledging everything before it). */
 async function nextEvent(want: (e: any) => boolean, ms = 8000): Promise<any> {

@@ -7,33 +7,28 @@ process.env.VSDK_LOG ??= "silent";
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { connect, type ConnectionOptions } from "node:tls";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLocalSystem, type LocalSystem } from "../../cloud/local-system.js";
 import { encryptMessage, messageSignature } from "../../cloud/wechat/message-crypto.js";
 import { DeviceClient, send } from "./helpers/device-client.js";
+import { startCloudWithDevice, stopCloudWithDevice, type CloudWithDevice } from "./helpers/cloud-with-device.js";
 import { uploadAfterRefusal } from "./helpers/upload-after-refusal.js";
 
+let setup: CloudWithDevice;
 let sys: LocalSystem;
 let dir: string;
 let dev: DeviceClient;
 let caFile: string;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "vsdk-cloud-robust-"));
-  sys = await startLocalSystem({ cloud: { dataDir: dir } });
-  const id = await sys.provision("SN-ROBUST-1");
-  dev = new DeviceClient(sys.cloud.url, id.sn, id.secret, sys.ca);
+  setup = await startCloudWithDevice("cloud-robust", "SN-ROBUST-1");
+  ({ sys, dir, dev } = setup);
   caFile = sys.cloud.caFile!;
 });
 
-after(async () => {
-  dev.close();
-  await sys.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => stopCloudWithDevice(setup));
 
 const admin = (method: string, path: string, body?: unknown, raw?: Buffer) =>
   send(dev.agent, sys.cloud.url, method, path, { authorization: `Bearer ${sys.cloud.config.adminToken}`, "content-type": "application/json" },
