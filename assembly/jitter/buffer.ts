@@ -610,8 +610,7 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
       advance(jb, false, false);
     }
     if (headPresent(jb)) {
-      const ts = slotTs(jb, jb.head);
-      if (tsAhead(jb.playTs, ts) > (jb.frameTs >> 1)) return talkspurtStart(jb, now, ts, out);
+      if (tsAhead(jb.playTs, slotTs(jb, jb.head)) > (jb.frameTs >> 1)) return playOrStartTalkspurt(jb, now, out);
       // Below target, the delay grows at the next missing packet (waited for, so it is saved)
       // rather than by a frame inserted now; only more than a frame below is a frame inserted.
       if (excess < -GROW_BELOW_MS - (holdTarget ? jb.ptimeMs : 0)) {
@@ -640,7 +639,11 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
       // longer waits were measured to cost more delay than they save): then the playout clock runs on
       // (the sequence stays, a talkspurt gap may be all this is) and whatever turns up behind
       // it is late.
+      // A tick starved with the clock held is the head's one wait: if its successor then comes
+      // without it, the head is most likely lost, and waiting a second tick only delays the
+      // successor (a merge to give back).
       if (excess >= waitMax) jb.playTs += <u32>jb.frameTs;
+      else jb.waitedSeq = <i32>jb.nextSeq;
       return starve(jb, out);
     }
     // The head is missing and a later packet is here. Missing frames whose time the playout
@@ -667,31 +670,36 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
   }
   // The due frame is lost (or too late to wait for). Skip missing frames for free while the
   // delay is above target, then play or conceal.
+  // With G.711, one frame further: where the frame after the lost one is missing too, the next
+  // packet here plays now, a frame below target, in the tick that would have concealed. That
+  // costs nothing where it is: the frames were lost anyway and the packets behind are early
+  // enough. The next packet missing below target is waited for, which takes the delay back up
+  // and saves it (a merge, the other way down, delays the packets behind it while it drains).
+  // Not for Opus: the tick skipped would have decoded the lost frame from the next one's FEC.
   let skips = excess / jb.ptimeMs;
+  if (shrinksFree(jb) && holdTarget && excess >= -GROW_BELOW_MS) skips++;
   while (true) {
     jb.lost++;
     freeMoment(jb);
     advance(jb, false);
     if (skips <= 0) return conceal(jb, out);
     skips--;
-    if (headPresent(jb)) {
-      const ts = slotTs(jb, jb.head);
-      jb.excessTicks = 0;
-      if (tsAhead(jb.playTs, ts) > (jb.frameTs >> 1)) return talkspurtStart(jb, now, ts, out);
-      return playHead(jb, out);
-    }
+    if (headPresent(jb)) return playOrStartTalkspurt(jb, now, out);
     if (jb.buffered == 0) return starve(jb, out);
   }
   return E_STATE; // unreachable
 }
 
-// Silence before the head packet: play silence until it is due at the target delay, so the new
-// talkspurt starts exactly there (this is where most adaptation happens, at no cost).
-function talkspurtStart(jb: JitterBuffer, now: u32, ts: u32, out: usize): i32 {
+// Plays the head (it is here), unless silence comes before it: then silence until it is due at
+// the target delay, so the new talkspurt starts exactly there (this is where most adaptation
+// happens, at no cost).
+function playOrStartTalkspurt(jb: JitterBuffer, now: u32, out: usize): i32 {
+  const ts = slotTs(jb, jb.head);
+  jb.excessTicks = 0;
+  if (tsAhead(jb.playTs, ts) <= (jb.frameTs >> 1)) return playHead(jb, out);
   jb.starvedTicks = 0;
   const age = ageMs(jb, now, ts);
   if (bestDelay(jb, age) > age) { jb.silence++; return result(PLAY_SILENCE, 0); }
-  jb.excessTicks = 0;
   freeMoment(jb);
   return playHead(jb, out);
 }
