@@ -365,7 +365,8 @@ function noteDelay(jb: JitterBuffer, arrivalMs: u32, ts: u32): void {
 // Free moments let the delay down at no cost: averaged over FREE_RATE_SHIFT (512 ticks, ~10 s).
 const FREE_RATE_SHIFT: i32 = 9;
 // A run of them (a loss burst: one lost frame skipped per tick) is one chance, counted once.
-@inline function freeMoment(jb: JitterBuffer): void {
+// Not inlined: it runs only on losses, and audio.wasm's budget counts every copy.
+function freeMoment(jb: JitterBuffer): void {
   if (jb.freeTicks == 0) jb.freeRate += (1 << 16) >> FREE_RATE_SHIFT;
   jb.freeTicks |= 1;
 }
@@ -670,21 +671,23 @@ export function jitterGet(jb: JitterBuffer, now: u32, out: usize, cap: i32): i32
   }
   // The due frame is lost (or too late to wait for). Skip missing frames for free while the
   // delay is above target, then play or conceal.
-  // With G.711, one frame further: where the frame after the lost one is missing too, the next
-  // packet here plays now, a frame below target, in the tick that would have concealed. That
-  // costs nothing where it is: the frames were lost anyway and the packets behind are early
-  // enough. The next packet missing below target is waited for, which takes the delay back up
-  // and saves it (a merge, the other way down, delays the packets behind it while it drains).
-  // Not for Opus: the tick skipped would have decoded the lost frame from the next one's FEC.
+  // With G.711, a lost frame with the next packet already here lets the delay a frame below
+  // target for free: that packet plays now, in the tick that would have concealed (after a
+  // wait, this is where the frame after the lost one is missing too). The next packet missing
+  // below target is waited for, which takes the delay back up and saves it; a merge, the other
+  // way down, delays the packets behind it while it drains. Nothing is skipped that would not be
+  // skipped anyway: a packet still missing is never given up for this. Not for Opus: the tick
+  // would have decoded the lost frame from the next packet's FEC.
   let skips = excess / jb.ptimeMs;
-  if (shrinksFree(jb) && holdTarget && excess >= -GROW_BELOW_MS) skips++;
+  const stepDown = shrinksFree(jb) && holdTarget && excess >= -GROW_BELOW_MS;
   while (true) {
     jb.lost++;
     freeMoment(jb);
     advance(jb, false);
-    if (skips <= 0) return conceal(jb, out);
+    const here = headPresent(jb);
+    if (skips <= 0 && !(stepDown && here)) return conceal(jb, out);
     skips--;
-    if (headPresent(jb)) return playOrStartTalkspurt(jb, now, out);
+    if (here) return playOrStartTalkspurt(jb, now, out);
     if (jb.buffered == 0) return starve(jb, out);
   }
   return E_STATE; // unreachable
