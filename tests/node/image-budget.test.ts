@@ -32,3 +32,11 @@ test("linear memory in use after init stays within 32 KiB", () => {
   const firstDirty = mem.subarray(used).findIndex((b) => b !== 0);
   assert.equal(firstDirty, -1, `byte ${used + firstDirty} written above vsdk_memory_used()`);
 });
+
+test("the audio media core alone (build/audio.wasm) stays within its 16 KiB budget", () => {
+  const bytes = readFileSync(join(repoRoot, "build/audio.wasm")).length;
+  assert.ok(bytes <= 16 * 1024, `build/audio.wasm is ${bytes} bytes`);
+  // It is the media part of the image, not an empty stand-in: the media exports are there.
+  const exports = WebAssembly.Module.exports(new WebAssembly.Module(new Uint8Array(readFileSync(join(repoRoot, "build/audio.wasm"))))).map((e) => e.name);
+  for (const name of ["vsdk_media_start", "vsdk_media_receive", "vsdk_jitter_get", "vsdk_g711_encode"]) assert.ok(exports.includes(name), `${name} exported`);
+});
