@@ -210,6 +210,15 @@ export class Device extends EventEmitter {
     this.timer = setInterval(() => this.tick(), this.options.tickMs ?? 5);
   }
 
+  /** From now on the network tick runs every `ms` (a host whose network task is held up). */
+  setTickMs(ms: number): void {
+    this.options.tickMs = ms;
+    if (!this.timer) return;
+    clearInterval(this.timer);
+    this.timer = null;
+    this.start();
+  }
+
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;

@@ -113,6 +113,33 @@ test("clean network: speech both ways matches what was said", { timeout: 120_000
   assert.ok(up.correlation >= 0.9, `phone heard ${up.correlation}`);
 });
 
+test("a network tick held up for a second at a time: audio_out reads the socket itself, and every frame plays", { timeout: 120_000 }, async (t) => {
+  // The host's network task and its audio task run apart; here the network tick (vsdk_signal_tick,
+  // which also drains the media socket) runs once a second while the audio pump plays a frame
+  // every 20 ms. Packets that reached the socket must still play in their frame: vsdk_audio_out
+  // reads what is waiting before it plays. Without that, 31 of about 200 frames played (the rest
+  // concealed, or silence once starved), and the speech matched at 0.38.
+  const d = await device("SN-SCN-T", "o_scn_t");
+  await sys.emulatorCall(`/emulator/users/o_scn_t/script`, { answer: "answer", after_ms: 100, speech: { wav: phoneWav } });
+  assert.equal(d.call("o_scn_t"), OK);
+  await d.waitPhase(TALKING, 15000);
+  d.setTickMs(1000);
+  const pump = new AudioPump(d, deviceMic);
+  pumps.push(pump);
+  pump.start();
+  await sleep(4000);
+  const played = d.image.exports.vsdk_media_stat(4), concealed = d.image.exports.vsdk_media_stat(5);
+  d.setTickMs(5);
+  assert.equal(d.hangup(), OK);
+  await d.waitPhase(ENDED, 10000);
+  pump.stop();
+  const down = compare(phoneSpeech, pump.received, 4000, 400);
+  t.diagnostic(`device: ${played} frames played, ${concealed} concealed; heard correlation ${down.correlation.toFixed(3)}`);
+  assert.ok(played >= 150, `${played} frames played in 4 s`);
+  assert.ok(concealed <= 10, `${concealed} frames concealed`);
+  assert.ok(down.correlation >= 0.9, `device heard ${down.correlation}`);
+});
+
 test("20 % loss and 200 ms jitter on the media path: speech stays intelligible", { timeout: 120_000 }, async (t) => {
   const d = await device("SN-SCN-2", "o_scn_2");
   const { talking, pump, stats } = await talkingCall(d, "o_scn_2", 6000, { downLoss: 0.2, downJitterMs: 200, upLoss: 0.2, seed: 11 });
