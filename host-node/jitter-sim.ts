@@ -172,6 +172,11 @@ export function score(trace: Trace, t0: number, ticks: Tick[], outcomes: Outcome
   };
 }
 
+/** The bench's bar (the media issue's): fewer late packets than libspeexdsp at no more mean delay. */
+export function meetsBar(ours: JitterSimResult, speex: JitterSimResult): boolean {
+  return ours.late < speex.late && ours.mean_delay_ms <= speex.mean_delay_ms;
+}
+
 /**
  * The static frontier: the late count of a buffer held at one delay level for the whole trace
  * (levels are the tick grid's phase plus whole frames), or of the best mix of two neighbouring

@@ -160,6 +160,11 @@ export function generateTrace(spec: TraceSpec): GeneratedRow[] {
   return rows;
 }
 
+/** Kinds whose delay levels slide (clock drift, a path that changes): no static frontier there. */
+export function levelsSlide(kind: TraceKind): boolean {
+  return kind.startsWith("drift") || kind === "mixed" || kind === "handover";
+}
+
 export function generateTraceCsv(spec: TraceSpec): string {
   return traceToCsv(generateTrace(spec));
 }

@@ -7,9 +7,9 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseTraceCsv } from "../../host-node/jitter-trace.js";
-import { schedule, score, runOurs, staticLateAt, lateTicks, type JitterSimResult } from "../../host-node/jitter-sim.js";
+import { schedule, score, runOurs, staticLateAt, lateTicks, meetsBar, type JitterSimResult } from "../../host-node/jitter-sim.js";
 import { runSpeex } from "../../host-node/jitter-speex.js";
-import { generateTraceCsv, TRACE_KINDS, type TraceKind } from "../../host-node/jitter-trace-gen.js";
+import { generateTraceCsv, levelsSlide, TRACE_KINDS, type TraceKind } from "../../host-node/jitter-trace-gen.js";
 import { Image, DEFAULT_IMAGE } from "../../host-node/image.js";
 import { repoRoot } from "../../host-node/paths.js";
 import { arg, range } from "./args.js";
@@ -44,11 +44,11 @@ for (const packets of lengths) {
         speex = score(trace, t0, ticks, runSpeex(ticks));
         writeFileSync(cacheFile, JSON.stringify(speex));
       }
-      const ok = ours.late < speex.late && ours.mean_delay_ms <= speex.mean_delay_ms;
+      const ok = meetsBar(ours, speex);
       total++; if (ok) met++;
       lateOurs += ours.late; lateSpeex += speex.late; delayDiff += ours.mean_delay_ms - speex.mean_delay_ms;
       concealedOurs += ours.concealed; concealedSpeex += speex.concealed;
-      const drift = kind.startsWith("drift") || kind === "mixed" || kind === "handover";
+      const drift = levelsSlide(kind);
       const frontier = drift ? NaN : staticLateAt(trace, t0, speex.mean_delay_ms);
       if (!drift) { staticTotal++; if (frontier < speex.late) speexOutside++; }
       const line = `${`${kind}-s${seed}-${packets}`.padEnd(26)} late ${String(ours.late).padStart(4)}/${String(speex.late).padEnd(4)} mean ${ours.mean_delay_ms.toFixed(2).padStart(7)}/${speex.mean_delay_ms.toFixed(2).padEnd(7)} p95 ${ours.p95_delay_ms}/${speex.p95_delay_ms} static@speex ${drift ? "-" : frontier} ${ok ? "met" : "NOT"}`;
